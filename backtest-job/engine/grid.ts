@@ -1,0 +1,159 @@
+// Parameter grids: parsing, deterministic enumeration, constraint filtering and sharding.
+import { z } from "zod";
+import { InvalidParams } from "./errors.ts";
+import { type AnyStrategy, type Params, satisfiesConstraints } from "./strategy.ts";
+
+/** An inclusive range `{from, to, step}`. */
+export const RangeSchema = z
+  .object({ from: z.number().finite(), to: z.number().finite(), step: z.number().finite().gt(0) })
+  .strict()
+  .refine((r) => r.from <= r.to, { message: "from must not exceed to", path: ["to"] });
+
+/** One parameter's values: a number, a non-empty list, or an inclusive range. */
+export const GridValueSchema = z.union([
+  z.number().finite(),
+  z.array(z.number().finite()).min(1, "the list is empty").max(100_000),
+  RangeSchema,
+]);
+
+/**
+ * A parameter grid, e.g. `{"fast": {"from": 5, "to": 20, "step": 5}, "slow": [30, 50]}`.
+ * The same format is used by the CLI and by the webhook request.
+ */
+export const GridSchema = z.record(z.string().min(1), GridValueSchema);
+export type Grid = z.infer<typeof GridSchema>;
+
+/** Values of one parameter, largest number a range may expand to. */
+export const MAX_VALUES_PER_PARAMETER = 100_000;
+/** Largest cartesian product a grid may describe before constraints are applied. */
+export const MAX_CARTESIAN = 20_000_000;
+
+/** The valid combinations of a grid, in enumeration order, stored flat. */
+export interface SweepPlan {
+  readonly strategy: AnyStrategy;
+  /** Parameter names in the strategy's declared order. */
+  readonly names: readonly string[];
+  /** `values[k * names.length + j]` is parameter j of combination k. */
+  readonly values: Float64Array;
+  /** Number of valid combinations. */
+  readonly count: number;
+  /** Size of the cartesian product, before constraints. */
+  readonly cartesian: number;
+}
+
+function expand(value: z.infer<typeof GridValueSchema>, name: string): number[] {
+  if (typeof value === "number") return [value];
+  if (Array.isArray(value)) return [...new Set(value)];
+  const count = Math.floor((value.to - value.from) / value.step + 1e-9) + 1;
+  if (count > MAX_VALUES_PER_PARAMETER) {
+    throw new InvalidParams(
+      `grid.${name}: the range gives ${count} values, more than ${MAX_VALUES_PER_PARAMETER}`,
+    );
+  }
+  // Rounding to 12 significant digits turns 0.1 + 2 * 0.1 into 0.3, not 0.30000000000000004.
+  return Array.from({ length: count }, (_, k) =>
+    Number((value.from + k * value.step).toPrecision(12)),
+  );
+}
+
+/** Parses a grid for `strategy`; every error names the parameter (and the index) at fault. */
+export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
+  const parsed = GridSchema.safeParse(rawGrid);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidParams(
+      `grid${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`,
+    );
+  }
+  const grid = parsed.data;
+  const names = Object.keys(strategy.shape.shape);
+  const unknown = Object.keys(grid).filter((k) => !names.includes(k));
+  if (unknown.length) {
+    throw new InvalidParams(
+      `grid: unknown parameter ${unknown.map((u) => `"${u}"`).join(", ")} for ${strategy.name} (parameters: ${names.join(", ")})`,
+    );
+  }
+  const missing = names.filter((n) => !(n in grid));
+  if (missing.length) {
+    throw new InvalidParams(`grid: missing parameter ${missing.join(", ")} for ${strategy.name}`);
+  }
+  const axes = names.map((name) => {
+    const values = expand(grid[name], name);
+    const schema = strategy.shape.shape[name];
+    values.forEach((v, k) => {
+      const r = schema.safeParse(v);
+      if (!r.success) {
+        const where = typeof grid[name] === "number" ? "" : `[${k}]`;
+        throw new InvalidParams(
+          `grid.${name}${where}: ${v} is invalid: ${r.error.issues[0].message}`,
+        );
+      }
+    });
+    return values;
+  });
+  const cartesian = axes.reduce((n, a) => n * a.length, 1);
+  if (cartesian > MAX_CARTESIAN) {
+    throw new InvalidParams(
+      `grid: ${cartesian} combinations before constraints, more than ${MAX_CARTESIAN}`,
+    );
+  }
+  const width = names.length;
+  const out = new Float64Array(cartesian * width);
+  const idx = new Array<number>(width).fill(0);
+  const combo: Record<string, number> = {};
+  let count = 0;
+  for (let c = 0; c < cartesian; c++) {
+    for (let j = 0; j < width; j++) combo[names[j]] = axes[j][idx[j]];
+    if (satisfiesConstraints(strategy, combo)) {
+      for (let j = 0; j < width; j++) out[count * width + j] = combo[names[j]];
+      count++;
+    }
+    // Odometer: the last parameter varies fastest, like itertools.product.
+    for (let j = width - 1; j >= 0; j--) {
+      if (++idx[j] < axes[j].length) break;
+      idx[j] = 0;
+    }
+  }
+  if (count === 0) {
+    const rules = strategy.constraints.map((c) => c.message).join("; ");
+    throw new InvalidParams(
+      `grid: no combination satisfies the constraints of ${strategy.name} (${rules})`,
+    );
+  }
+  return { strategy, names, values: out.slice(0, count * width), count, cartesian };
+}
+
+/** Combination `k` of a plan as a params object. */
+export function comboAt(plan: SweepPlan, k: number): Params {
+  const p: Record<string, number> = {};
+  const w = plan.names.length;
+  for (let j = 0; j < w; j++) p[plan.names[j]] = plan.values[k * w + j];
+  return p;
+}
+
+/** A shard selector `index` of `count`, both validated: 0 <= index < count. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Parses "i/n" (0-based i) into a {@link Shard}. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
+  if (!shard || shard.count < 1 || shard.index >= shard.count) {
+    throw new InvalidParams(`shard "${text}" must be i/n with 0 <= i < n, for example 0/4`);
+  }
+  return shard;
+}
+
+/**
+ * The combination indices of one shard: every `count`-th combination from `index`.
+ * Interleaving balances shards, because neighbouring combinations cost about the same.
+ */
+export function shardIndices(total: number, shard: Shard): Int32Array {
+  const n = Math.max(0, Math.ceil((total - shard.index) / shard.count));
+  const out = new Int32Array(n);
+  for (let k = 0; k < n; k++) out[k] = shard.index + k * shard.count;
+  return out;
+}

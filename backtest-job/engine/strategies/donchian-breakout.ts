@@ -1,0 +1,37 @@
+// donchian-breakout: turtle-style channel breakouts with a shorter exit channel.
+import { z } from "zod";
+import { firstDefined } from "../indicator-cache.ts";
+import { SIGNAL_EXIT_LONG, SIGNAL_EXIT_SHORT, SIGNAL_LONG, SIGNAL_SHORT } from "../signals.ts";
+import { period, type Strategy } from "../strategy.ts";
+
+type P = { entry: number; exit: number };
+
+/** Enters on a close beyond the prior `entry`-bar channel, exits beyond the `exit`-bar one. */
+export const donchianBreakout: Strategy<P> = {
+  name: "donchian-breakout",
+  description:
+    "Goes long when a bar closes above the highest high of the previous `entry` bars and " +
+    "short when it closes below their lowest low (in long-only mode that closes the long). " +
+    "A long is closed when a bar closes below the lowest low of the previous `exit` bars, " +
+    "and a short when it closes above their highest high, so the strategy can be flat. " +
+    "Channels exclude the current bar. The strategy starts at bar entry.",
+  shape: z.object({ entry: period(2), exit: period(1) }),
+  constraints: [
+    { path: "exit", message: "exit must be less than entry", holds: (p) => p.exit < p.entry },
+  ],
+  signals(ind, p, out) {
+    const inCh = ind.donchian(p.entry);
+    const outCh = ind.donchian(p.exit);
+    const close = ind.bars.close;
+    const warmup = Math.max(firstDefined(inCh.upper), firstDefined(outCh.upper));
+    out.fill(0);
+    for (let i = warmup + 1; i < out.length; i++) {
+      const c = close[i];
+      let bits = c > inCh.upper[i - 1] ? SIGNAL_LONG : c < inCh.lower[i - 1] ? SIGNAL_SHORT : 0;
+      if (c < outCh.lower[i - 1]) bits |= SIGNAL_EXIT_LONG;
+      if (c > outCh.upper[i - 1]) bits |= SIGNAL_EXIT_SHORT;
+      out[i] = bits;
+    }
+    return warmup;
+  },
+};

@@ -1,0 +1,32 @@
+// rsi-reversion: mean reversion on Wilder's RSI leaving its oversold and overbought levels.
+import { z } from "zod";
+import { firstDefined } from "../indicator-cache.ts";
+import { SIGNAL_LONG, SIGNAL_SHORT } from "../signals.ts";
+import { period, type Strategy } from "../strategy.ts";
+
+type P = { period: number; lower: number; upper: number };
+
+const level = z.number().gt(0).lt(100);
+
+/** Long while RSI is below `lower`, short (or flat in long-only) while it is above `upper`. */
+export const rsiReversion: Strategy<P> = {
+  name: "rsi-reversion",
+  description:
+    "Computes Wilder's RSI of the close over `period` bars. When the RSI closes below " +
+    "`lower` (oversold) it goes long, and when it closes above `upper` (overbought) it goes " +
+    "short (in long-only mode it closes the long). Between the levels it holds whatever " +
+    "it has. The strategy starts the bar after the RSI is first defined, at bar period + 1.",
+  shape: z.object({ period: period(2), lower: level, upper: level }),
+  constraints: [
+    { path: "lower", message: "lower must be less than upper", holds: (p) => p.lower < p.upper },
+  ],
+  signals(ind, p, out) {
+    const r = ind.rsi(p.period);
+    const warmup = firstDefined(r);
+    out.fill(0);
+    for (let i = warmup + 1; i < out.length; i++) {
+      out[i] = r[i] < p.lower ? SIGNAL_LONG : r[i] > p.upper ? SIGNAL_SHORT : 0;
+    }
+    return warmup;
+  },
+};

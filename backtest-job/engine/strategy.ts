@@ -1,0 +1,71 @@
+// The contract every strategy implements: parameters as a zod schema, signals as bits.
+import { z } from "zod";
+import { InvalidParams } from "./errors.ts";
+import type { IndicatorCache } from "./indicator-cache.ts";
+
+/** One combination of parameter values, keyed by parameter name. */
+export type Params = Readonly<Record<string, number>>;
+
+/** A rule between parameters, such as fast < slow. Combinations that break one are dropped. */
+export interface Constraint<P> {
+  readonly message: string;
+  /** The parameter the message is about, used as the error path. */
+  readonly path: string;
+  readonly holds: (p: P) => boolean;
+}
+
+/** A trading strategy the engine can backtest and sweep. */
+export interface Strategy<P extends Params = Params> {
+  readonly name: string;
+  /** The rule in one paragraph, for docs and `--help`. */
+  readonly description: string;
+  /** Bounds and integrality of each parameter, in the grid's enumeration order. */
+  readonly shape: z.ZodObject<{ [K in keyof P]: z.ZodNumber }>;
+  readonly constraints: readonly Constraint<P>[];
+  /**
+   * Writes signal bits (signals.ts) for every bar into `out` and returns the warm-up bar:
+   * the first index at which every indicator it uses is defined. The strategy is first
+   * evaluated at `warmup + 1`. Must only read data up to bar i when writing `out[i]`.
+   */
+  signals(ind: IndicatorCache, params: P, out: Uint8Array): number;
+}
+
+/** A strategy whose parameter type is erased, as kept in the registry. */
+export type AnyStrategy = Strategy<Params>;
+
+/** Zod for an integer period parameter. */
+export const period = (min = 1, max = 10_000) => z.number().int().min(min).max(max);
+
+/** The schema of one full combination: bounds plus every constraint. */
+export function paramsSchema<P extends Params>(strategy: Strategy<P>) {
+  return strategy.shape.strict().superRefine((p, ctx) => {
+    for (const c of strategy.constraints) {
+      if (!c.holds(p as unknown as P))
+        ctx.addIssue({ code: "custom", message: c.message, path: [c.path] });
+    }
+  });
+}
+
+/** Formats zod issues as `name: message; name: message`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length ? i.path.join(".") : "params"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Validates one combination, throwing {@link InvalidParams} that names each bad parameter. */
+export function parseParams<P extends Params>(strategy: Strategy<P>, raw: unknown): P {
+  const result = paramsSchema(strategy).safeParse(raw);
+  if (!result.success) {
+    throw new InvalidParams(
+      `invalid parameters for ${strategy.name}: ${describeIssues(result.error)}`,
+    );
+  }
+  return result.data as unknown as P;
+}
+
+/** Whether `p` satisfies every constraint between parameters. */
+export function satisfiesConstraints<P extends Params>(strategy: Strategy<P>, p: P): boolean {
+  for (const c of strategy.constraints) if (!c.holds(p)) return false;
+  return true;
+}
