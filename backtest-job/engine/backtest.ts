@@ -8,6 +8,7 @@ import {
   type BacktestOptionsInput,
   BacktestOptionsSchema,
 } from "./options.ts";
+import { signalBuffer } from "./signals.ts";
 import { simulate } from "./simulate.ts";
 import { computeStats, type Stats } from "./stats.ts";
 import { type AnyStrategy, describeIssues, type Params, parseParams } from "./strategy.ts";
@@ -56,8 +57,8 @@ export function runBacktest(
 ): BacktestResult {
   const params = parseParams(strategy, rawParams);
   const options = parseOptions(rawOptions);
-  const signals = new Uint8Array(ctx.bars.length);
-  const start = strategy.signals(ctx.indicators, params, signals) + 1;
+  const signals = signalBuffer(ctx.bars.length);
+  const start = Math.min(strategy.signals(ctx.indicators, params, signals) + 1, ctx.bars.length);
   const sim = simulate(ctx.bars, signals, start, options);
   const stats = computeStats({
     bars: ctx.bars,

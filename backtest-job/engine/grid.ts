@@ -123,12 +123,16 @@ export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
   return { strategy, names, values: out.slice(0, count * width), count, cartesian };
 }
 
-/** Combination `k` of a plan as a params object. */
+/** Combination `k` of a plan as a new params object. */
 export function comboAt(plan: SweepPlan, k: number): Params {
-  const p: Record<string, number> = {};
+  return comboInto(plan, k, {});
+}
+
+/** Writes combination `k` into `target` and returns it: reusing one object saves garbage. */
+export function comboInto(plan: SweepPlan, k: number, target: Record<string, number>): Params {
   const w = plan.names.length;
-  for (let j = 0; j < w; j++) p[plan.names[j]] = plan.values[k * w + j];
-  return p;
+  for (let j = 0; j < w; j++) target[plan.names[j]] = plan.values[k * w + j];
+  return target;
 }
 
 /** A shard selector `index` of `count`, both validated: 0 <= index < count. */

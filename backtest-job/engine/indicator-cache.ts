@@ -14,6 +14,12 @@ export type Channel = ReturnType<typeof donchian>;
  */
 export class IndicatorCache {
   readonly bars: Bars;
+  // One map per kind, keyed by a number where the kind has one parameter: a sweep looks
+  // windows up once per combination, and building string keys showed in profiles.
+  readonly #sma = new Map<number, Float64Array>();
+  readonly #ema = new Map<number, Float64Array>();
+  readonly #rsi = new Map<number, Float64Array>();
+  readonly #donchian = new Map<number, Channel>();
   readonly #memo = new Map<string, unknown>();
 
   constructor(bars: Bars) {
@@ -30,15 +36,15 @@ export class IndicatorCache {
   }
 
   sma(period: number): Float64Array {
-    return this.#get(`sma:${period}`, () => sma(this.bars.close, period));
+    return memo(this.#sma, period, () => sma(this.bars.close, period));
   }
 
   ema(period: number): Float64Array {
-    return this.#get(`ema:${period}`, () => ema(this.bars.close, period));
+    return memo(this.#ema, period, () => ema(this.bars.close, period));
   }
 
   rsi(period: number): Float64Array {
-    return this.#get(`rsi:${period}`, () => rsi(this.bars.close, period));
+    return memo(this.#rsi, period, () => rsi(this.bars.close, period));
   }
 
   bollinger(period: number, stdDev: number): Bands {
@@ -53,13 +59,22 @@ export class IndicatorCache {
   }
 
   donchian(period: number): Channel {
-    return this.#get(`dc:${period}`, () => donchian(this.bars.high, this.bars.low, period));
+    return memo(this.#donchian, period, () => donchian(this.bars.high, this.bars.low, period));
   }
 
   /** How many series are cached: lets tests prove that windows are shared. */
   get size(): number {
-    return this.#memo.size;
+    return this.#sma.size + this.#ema.size + this.#rsi.size + this.#donchian.size + this.#memo.size;
   }
+}
+
+function memo<T>(map: Map<number, T>, key: number, make: () => T): T {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
 }
 
 /** Index of the first defined (non-NaN) value, or `series.length` if there is none. */

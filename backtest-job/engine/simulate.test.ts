@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseOptions } from "./backtest.ts";
 import { allocateBars } from "./bars.ts";
-import { SIGNAL_EXIT_SHORT, SIGNAL_LONG, SIGNAL_SHORT } from "./signals.ts";
+import { SIGNAL_EXIT_SHORT, SIGNAL_LONG, SIGNAL_SHORT, signalBuffer } from "./signals.ts";
 import { simulate } from "./simulate.ts";
 
 const OPEN = [10, 10, 11, 12, 13, 12, 11, 10, 10, 11, 12, 14];
@@ -22,9 +22,12 @@ function bars() {
 }
 
 function signals(marks: Record<number, number>) {
-  const s = new Uint8Array(OPEN.length);
-  for (const [i, bits] of Object.entries(marks)) s[Number(i)] = bits;
-  return s;
+  const buffer = signalBuffer(OPEN.length);
+  for (const [i, bits] of Object.entries(marks)) {
+    buffer.bars[buffer.count] = Number(i);
+    buffer.bits[buffer.count++] = bits;
+  }
+  return buffer;
 }
 
 const REVERSAL = signals({ 2: SIGNAL_LONG, 4: SIGNAL_SHORT, 6: SIGNAL_EXIT_SHORT });

@@ -2,7 +2,7 @@
 // Every rule follows docs/execution-model.md (backtesting.py 0.6.6's default model).
 import type { Bars } from "./bars.ts";
 import type { BacktestOptions } from "./options.ts";
-import { NO_ORDER, targetFor } from "./signals.ts";
+import { NO_ORDER, orderTable, positionSlot, type SignalBuffer } from "./signals.ts";
 import { type Trade, tradeReturn } from "./trade.ts";
 
 /** backtesting.py sizes all-in orders at `1 - sys.float_info.epsilon` of the cash. */
@@ -26,20 +26,20 @@ export function allInUnits(cash: number, price: number, commission: number): num
 }
 
 /**
- * Runs the broker over `signals` (bits from signals.ts, one per bar) from bar `start` on.
+ * Runs the broker over the strategy's `signals` from bar `start` on.
  * The loop mirrors backtesting.py: at each bar, orders from the previous bar fill first,
  * then equity is marked at the close, then the strategy's signal places the next order.
  */
 export function simulate(
   bars: Bars,
-  signals: Uint8Array,
+  signals: SignalBuffer,
   start: number,
   options: BacktestOptions,
 ): Simulation {
   const { open, close, time } = bars;
   const n = bars.length;
   const { commission, tradeOnClose } = options;
-  const longOnly = options.mode === "long-only";
+  const orders = orderTable(options.mode === "long-only");
   const equity = new Float64Array(n).fill(options.cash);
   const trades: Trade[] = [];
   let cash = options.cash;
@@ -48,6 +48,8 @@ export function simulate(
   let entryBar = -1;
   let entryCommission = 0;
   let pending = NO_ORDER;
+  let e = 0;
+  while (e < signals.count && signals.bars[e] < start) e++;
 
   const closeTrade = (price: number, bar: number): Trade => {
     const exitCommission = Math.abs(units) * price * commission;
@@ -104,7 +106,10 @@ export function simulate(
       break;
     }
     // An order placed at the last bar has no next bar to fill at, so none is placed.
-    if (i < n - 1) pending = targetFor(signals[i], Math.sign(units), longOnly);
+    if (e < signals.count && signals.bars[e] === i) {
+      if (i < n - 1) pending = orders[signals.bits[e] * 3 + positionSlot(units)];
+      e++;
+    }
   }
 
   let openTrade: Trade | undefined;

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { InvalidParams } from "./errors.ts";
 import type { IndicatorCache } from "./indicator-cache.ts";
+import type { SignalBuffer } from "./signals.ts";
 
 /** One combination of parameter values, keyed by parameter name. */
 export type Params = Readonly<Record<string, number>>;
@@ -23,11 +24,12 @@ export interface Strategy<P extends Params = Params> {
   readonly shape: z.ZodObject<{ [K in keyof P]: z.ZodNumber }>;
   readonly constraints: readonly Constraint<P>[];
   /**
-   * Writes signal bits (signals.ts) for every bar into `out` and returns the warm-up bar:
-   * the first index at which every indicator it uses is defined. The strategy is first
-   * evaluated at `warmup + 1`. Must only read data up to bar i when writing `out[i]`.
+   * Writes its signals (bars in ascending order, with bits from signals.ts) into `out`,
+   * setting `out.count`, and returns the warm-up bar: the first index at which every
+   * indicator it uses is defined. The strategy is first evaluated at `warmup + 1`, and
+   * only signals at bars from there on count. A signal at bar i may read data up to bar i.
    */
-  signals(ind: IndicatorCache, params: P, out: Uint8Array): number;
+  signals(ind: IndicatorCache, params: P, out: SignalBuffer): number;
 }
 
 /** A strategy whose parameter type is erased, as kept in the registry. */

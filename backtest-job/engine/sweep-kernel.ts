@@ -1,133 +1,197 @@
 // The sweep's hot loop: the broker of simulate.ts fused with online summary statistics.
-// It must agree with simulate.ts + stats.ts (sweep-kernel.test.ts proves it): every fill
+// It must agree with simulate.ts + stats.ts (sweep-kernel.test.ts proves it); every fill
 // rule here mirrors simulate.ts and is commented where it is applied.
 import type { Bars } from "./bars.ts";
 import type { Calendar } from "./calendar.ts";
 import type { BacktestOptions } from "./options.ts";
-import { NO_ORDER, targetFor } from "./signals.ts";
+import { NO_ORDER, orderTable, positionSlot, type SignalBuffer } from "./signals.ts";
 import { allInUnits } from "./simulate.ts";
-import type { SummaryStat } from "./summary.ts";
+import { SUMMARY_STATS } from "./summary.ts";
 import { TradeTally } from "./trade-tally.ts";
 
-/** The summary figures of one combination, without its params. */
-export type Summary = { [K in SummaryStat]: number };
+// Column of each summary statistic in a row of the output.
+const S_EQUITY_FINAL = SUMMARY_STATS.indexOf("equityFinal");
+const S_RETURN = SUMMARY_STATS.indexOf("returnPct");
+const S_MAX_DRAWDOWN = SUMMARY_STATS.indexOf("maxDrawdownPct");
+const S_SHARPE = SUMMARY_STATS.indexOf("sharpeRatio");
+const S_SORTINO = SUMMARY_STATS.indexOf("sortinoRatio");
+const S_TRADES = SUMMARY_STATS.indexOf("trades");
+const S_WIN_RATE = SUMMARY_STATS.indexOf("winRatePct");
+const S_PROFIT_FACTOR = SUMMARY_STATS.indexOf("profitFactor");
+const S_EXPOSURE = SUMMARY_STATS.indexOf("exposureTimePct");
+
+/** Per-sweep inputs of the kernel, built once by {@link kernelSetup}. */
+export interface KernelSetup {
+  readonly bars: Bars;
+  readonly calendar: Calendar;
+  readonly options: BacktestOptions;
+  /** `orderTable(mode)`. */
+  readonly orders: Int8Array;
+  /** Reused for every combination. */
+  readonly tally: TradeTally;
+}
+
+/** Builds the kernel's per-sweep inputs. */
+export function kernelSetup(bars: Bars, calendar: Calendar, options: BacktestOptions): KernelSetup {
+  const orders = orderTable(options.mode === "long-only");
+  return { bars, calendar, options, orders, tally: new TradeTally() };
+}
 
 /**
- * Simulates `signals` from bar `start` and returns the summary statistics, allocating
- * nothing per bar. Returns `undefined` when the account runs out of money: that rare path
- * is left to the full simulation, whose statistics handle the zeroed equity tail.
+ * Simulates the `signals` from bar `start` and writes the summary statistics, in
+ * SUMMARY_STATS order, to `out` from `offset`. Allocates nothing, per bar or per call.
+ *
+ * Bars between events only mark equity, so they run in a tight inner loop that V8 keeps in
+ * registers; fills, trade accounting and finalize_trades happen in the outer loop, once
+ * per event. Returns false, writing nothing, when the account is ruined: that rare path is
+ * left to the full simulation, whose statistics handle the zeroed equity tail.
  */
 export function kernelSummary(
-  bars: Bars,
-  calendar: Calendar,
-  signals: Uint8Array,
+  setup: KernelSetup,
+  signals: SignalBuffer,
   start: number,
-  options: BacktestOptions,
-): Summary | undefined {
+  out: Float64Array,
+  offset: number,
+): boolean {
+  const { bars, calendar, options, orders, tally } = setup;
   const open = bars.open;
   const close = bars.close;
   const periodEnd = calendar.periodEnd;
   const n = bars.length;
-  const last = n - 1;
-  const { commission, tradeOnClose, finalizeTrades, cash: cash0 } = options;
-  const longOnly = options.mode === "long-only";
-  const tally = new TradeTally();
+  const evBars = signals.bars;
+  const evBits = signals.bits;
+  const evCount = signals.count;
+  const commission = options.commission;
+  const tradeOnClose = options.tradeOnClose;
+  // Unary plus types the cash as a double: a small-integer cash would otherwise give the
+  // running figures a boxed representation in V8, allocating on every bar.
+  const cash0 = +options.cash;
+  tally.reset();
+  // finalize_trades closes at the last bar's open, before that bar is marked.
+  let finalizeBar = options.finalizeTrades ? n - 1 : n;
 
   let cash = cash0;
   let units = 0;
   let entryPrice = 0;
   let entryBar = -1;
   let entryCommission = 0;
-  let pending = NO_ORDER;
   let equity = cash0;
-
-  // Equity statistics; bars before `start` hold the starting cash.
   let peak = cash0;
   let maxDrawdown = 0;
   let ddFloor = cash0; // equity below peak * (1 - maxDrawdown) means a deeper drawdown
+  // Bars before `start` hold the starting cash, so their period returns are 0.
   let periodEnds = calendar.periodEndsBefore[start];
   let firstPeriodEquity = cash0;
   let prevPeriodEquity = cash0;
+  // Without a period end before `start`, the first one has no return. The outer loop stops
+  // there and primes prevPeriodEquity with that bar's equity, so the inner loop adds an
+  // exact 0 instead of testing for this case on every bar.
+  let firstPeriodBar = n;
+  if (periodEnds === 0) {
+    firstPeriodBar = start;
+    while (firstPeriodBar < n && periodEnd[firstPeriodBar] === 0) firstPeriodBar++;
+  }
   let sumR = 0;
   let sumR2 = 0;
   let sumDown2 = 0;
 
-  for (let i = start; i < n; i++) {
-    if (pending !== NO_ORDER) {
-      // Market orders fill at the next bar's open, or at the signal bar's close.
-      const price = tradeOnClose ? close[i - 1] : open[i];
-      const bar = tradeOnClose ? i - 1 : i;
-      // A reversal closes the open trade first, at the same fill price.
-      if (units !== 0 && (units > 0 ? 1 : -1) !== pending) {
-        const exitCommission = Math.abs(units) * price * commission;
-        cash += units * (price - entryPrice) - exitCommission;
-        tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, bar);
-        units = 0;
+  let e = 0;
+  while (e < evCount && evBars[e] < start) e++;
+  let i = start;
+  for (;;) {
+    // Market orders fill on the bar after their signal; an order placed at the last bar
+    // would fill at n, which never comes.
+    const fillBar = e < evCount ? evBars[e] + 1 : n;
+    let stop = fillBar < finalizeBar ? fillBar : finalizeBar;
+    if (firstPeriodBar < stop) stop = firstPeriodBar;
+    for (; i < stop; i++) {
+      equity = cash + units * (close[i] - entryPrice);
+      if (equity > peak) {
+        peak = equity;
+        ddFloor = peak * (1 - maxDrawdown);
+      } else if (equity < ddFloor) {
+        maxDrawdown = 1 - equity / peak;
+        ddFloor = equity;
+        // Equity <= 0 is a drawdown of 100 % or more: the account is ruined.
+        if (maxDrawdown >= 1) return false;
       }
-      if (pending !== 0 && units === 0) {
-        const size = allInUnits(cash, price, commission);
-        if (size > 0) {
-          units = pending * size;
-          entryPrice = price;
-          entryBar = bar;
-          entryCommission = size * price * commission;
-          cash -= entryCommission;
-        }
-      }
-      pending = NO_ORDER;
-    }
-    equity = cash + units * (close[i] - entryPrice);
-    if (equity <= 0) return undefined;
-    if (i === last && finalizeTrades && units !== 0) {
-      // finalize_trades closes at the last bar's open; the final equity is the cash.
-      const price = open[last];
-      const exitCommission = Math.abs(units) * price * commission;
-      cash += units * (price - entryPrice) - exitCommission;
-      tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, last);
-      units = 0;
-      equity = cash;
-      if (equity <= 0) return undefined;
-    }
-    if (equity > peak) {
-      peak = equity;
-      ddFloor = peak * (1 - maxDrawdown);
-    } else if (equity < ddFloor) {
-      maxDrawdown = 1 - equity / peak;
-      ddFloor = equity;
-    }
-    if (periodEnd[i] === 1) {
-      if (periodEnds > 0) {
+      if (periodEnd[i] === 1) {
         const r = equity / prevPeriodEquity - 1;
         sumR += r;
         sumR2 += r * r;
-        if (r < 0) sumDown2 += r * r;
-      } else firstPeriodEquity = equity;
-      periodEnds++;
-      prevPeriodEquity = equity;
+        // r - |r| is 2r for a loss and 0 otherwise: no branch on the return's sign.
+        const down = 0.5 * (r - Math.abs(r));
+        sumDown2 += down * down;
+        periodEnds++;
+        prevPeriodEquity = equity;
+      }
     }
-    // An order placed at the last bar has no next bar to fill at, so none is placed.
-    if (signals[i] !== 0 && i < last) pending = targetFor(signals[i], Math.sign(units), longOnly);
+    if (i >= n) break;
+    if (i === fillBar) {
+      // The order is decided by the position at the signal bar, which no fill has changed.
+      const target = orders[evBits[e] * 3 + positionSlot(units)];
+      e++;
+      if (target !== NO_ORDER) {
+        // Market orders fill at this bar's open, or at the signal bar's close.
+        const price = tradeOnClose ? close[i - 1] : open[i];
+        const bar = tradeOnClose ? i - 1 : i;
+        // A reversal closes the open trade first, at the same fill price.
+        if (units !== 0 && (units > 0 ? 1 : -1) !== target) {
+          const exitCommission = Math.abs(units) * price * commission;
+          cash += units * (price - entryPrice) - exitCommission;
+          tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, bar);
+          units = 0;
+        }
+        if (target !== 0 && units === 0) {
+          const size = allInUnits(cash, price, commission);
+          if (size > 0) {
+            units = target * size;
+            entryPrice = price;
+            entryBar = bar;
+            entryCommission = size * price * commission;
+            cash -= entryCommission;
+          }
+        }
+      }
+    }
+    if (i === finalizeBar) {
+      finalizeBar = n;
+      // backtesting.py marks the last bar and checks for ruin before it finalizes.
+      if (cash + units * (close[i] - entryPrice) <= 0) return false;
+      if (units !== 0) {
+        const price = open[i];
+        const exitCommission = Math.abs(units) * price * commission;
+        cash += units * (price - entryPrice) - exitCommission;
+        tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, i);
+        units = 0;
+      }
+    }
+    if (i === firstPeriodBar) {
+      firstPeriodBar = n;
+      firstPeriodEquity = cash + units * (close[i] - entryPrice);
+      prevPeriodEquity = firstPeriodEquity;
+    }
   }
 
   const D = calendar.annualPeriods;
   const returns = periodEnds - 1;
-  // The geometric mean of 1 + r telescopes to the ratio of the last and first period equity
-  // (equity stays positive here: a ruined account took the full path above).
+  // The geometric mean of 1 + r telescopes to the ratio of the last and first period
+  // equity (equity stays positive here: a ruined account took the full path above).
   const g = (prevPeriodEquity / firstPeriodEquity) ** (1 / returns) - 1;
   const returnAnn = (1 + g) ** D - 1;
   const variance = returns >= 2 ? (sumR2 - (sumR * sumR) / returns) / (returns - 1) : Number.NaN;
   const volatilityAnn = Math.sqrt((Math.max(variance, 0) + (1 + g) ** 2) ** D - (1 + g) ** (2 * D));
   const downsideDev = Math.sqrt(returns > 0 ? sumDown2 / returns : Number.NaN) * Math.sqrt(D);
-  return {
-    equityFinal: equity,
-    returnPct: (equity / cash0 - 1) * 100,
-    maxDrawdownPct: maxDrawdown ? -maxDrawdown * 100 : 0,
-    sharpeRatio:
-      volatilityAnn === 0 || Number.isNaN(volatilityAnn) ? Number.NaN : returnAnn / volatilityAnn,
-    sortinoRatio: returnAnn / downsideDev,
-    trades: tally.trades,
-    winRatePct: tally.trades ? (tally.wins / tally.trades) * 100 : Number.NaN,
-    profitFactor: tally.losses === 0 ? Number.NaN : tally.gains / Math.abs(tally.losses),
-    exposureTimePct: (tally.coveredBars / n) * 100,
-  };
+  const { trades, wins, gains, losses, coveredBars } = tally;
+  out[offset + S_EQUITY_FINAL] = equity;
+  out[offset + S_RETURN] = (equity / cash0 - 1) * 100;
+  out[offset + S_MAX_DRAWDOWN] = maxDrawdown ? -maxDrawdown * 100 : 0;
+  out[offset + S_SHARPE] =
+    volatilityAnn === 0 || Number.isNaN(volatilityAnn) ? Number.NaN : returnAnn / volatilityAnn;
+  out[offset + S_SORTINO] = returnAnn / downsideDev;
+  out[offset + S_TRADES] = trades;
+  out[offset + S_WIN_RATE] = trades ? (wins / trades) * 100 : Number.NaN;
+  out[offset + S_PROFIT_FACTOR] = losses === 0 ? Number.NaN : gains / -losses;
+  out[offset + S_EXPOSURE] = (coveredBars / n) * 100;
+  return true;
 }

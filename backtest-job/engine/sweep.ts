@@ -1,49 +1,71 @@
 // A parameter sweep on one thread: run the kernel over a plan's combinations, keep the best.
 import { type BacktestContext, type BacktestResult, runBacktest } from "./backtest.ts";
-import type { SweepPlan } from "./grid.ts";
-import { comboAt } from "./grid.ts";
+import { comboAt, comboInto, type SweepPlan } from "./grid.ts";
 import type { BacktestOptions } from "./options.ts";
+import { signalBuffer } from "./signals.ts";
 import { simulate } from "./simulate.ts";
 import { computeStats } from "./stats.ts";
 import type { Params } from "./strategy.ts";
-import { compareRows, SUMMARY_STATS, type SummaryRow, type SummaryStat } from "./summary.ts";
-import { kernelSummary } from "./sweep-kernel.ts";
+import {
+  compareRows,
+  SUMMARY_STATS,
+  SUMMARY_WIDTH,
+  type SummaryRow,
+  type SummaryStat,
+  type SummaryTable,
+  tableRow,
+} from "./summary.ts";
+import { kernelSetup, kernelSummary } from "./sweep-kernel.ts";
 
-/** Receives progress as combinations finish; called at most every `progressEvery` rows. */
+/** Receives progress as combinations finish. */
 export type ProgressFn = (done: number, total: number) => void;
 
 /**
- * Evaluates the combinations `indices` of `plan` and returns one summary row each, in the
- * order given. Indicator windows come from the context's cache, so each is computed once.
+ * Evaluates the combinations `indices` of `plan` into a {@link SummaryTable}. Indicator
+ * windows come from the context's cache, so each is computed once; nothing is allocated
+ * per combination except on the rare ruined-account path.
  */
+export function sweepTable(
+  ctx: BacktestContext,
+  plan: SweepPlan,
+  indices: Int32Array,
+  options: BacktestOptions,
+  onProgress?: ProgressFn,
+  progressEvery = 512,
+): SummaryTable {
+  const { bars, calendar, indicators } = ctx;
+  const n = bars.length;
+  const signals = signalBuffer(n);
+  const setup = kernelSetup(bars, calendar, options);
+  const stats = new Float64Array(indices.length * SUMMARY_WIDTH);
+  const params: Record<string, number> = {};
+  for (let k = 0; k < indices.length; k++) {
+    comboInto(plan, indices[k], params);
+    const start = Math.min(plan.strategy.signals(indicators, params, signals) + 1, n);
+    if (!kernelSummary(setup, signals, start, stats, k * SUMMARY_WIDTH)) {
+      const full = computeStats({ ...ctx, ...simulate(bars, signals, start, options) });
+      for (let j = 0; j < SUMMARY_WIDTH; j++) stats[k * SUMMARY_WIDTH + j] = full[SUMMARY_STATS[j]];
+    }
+    if (onProgress && (k + 1) % progressEvery === 0) onProgress(k + 1, indices.length);
+  }
+  onProgress?.(indices.length, indices.length);
+  return { indices, stats };
+}
+
+/** The rows of a table with their params, in table order. */
+export function tableRows(plan: SweepPlan, table: SummaryTable): SummaryRow[] {
+  return Array.from(table.indices, (index, k) => tableRow(table, k, comboAt(plan, index)));
+}
+
+/** {@link sweepTable} as row objects, in the order of `indices`. */
 export function sweepRows(
   ctx: BacktestContext,
   plan: SweepPlan,
   indices: ArrayLike<number>,
   options: BacktestOptions,
   onProgress?: ProgressFn,
-  progressEvery = 256,
 ): SummaryRow[] {
-  const { bars, calendar, indicators } = ctx;
-  const signals = new Uint8Array(bars.length);
-  const rows: SummaryRow[] = new Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
-    const params = comboAt(plan, indices[k]);
-    const start = plan.strategy.signals(indicators, params, signals) + 1;
-    const summary =
-      kernelSummary(bars, calendar, signals, start, options) ??
-      summaryOf(computeStats({ ...ctx, ...simulate(bars, signals, start, options) }));
-    rows[k] = { params, ...summary };
-    if (onProgress && (k + 1) % progressEvery === 0) onProgress(k + 1, indices.length);
-  }
-  onProgress?.(indices.length, indices.length);
-  return rows;
-}
-
-function summaryOf(stats: Record<SummaryStat, number>): Record<SummaryStat, number> {
-  const out = {} as Record<SummaryStat, number>;
-  for (const name of SUMMARY_STATS) out[name] = stats[name];
-  return out;
+  return tableRows(plan, sweepTable(ctx, plan, Int32Array.from(indices), options, onProgress));
 }
 
 /** The `top` best rows by `sort`, best first; ties keep the order of `rows`. */
@@ -81,16 +103,16 @@ export function downsample(
   return out;
 }
 
-/** Re-runs each of `rows` as a full backtest for its statistics, trades and equity curve. */
+/** Re-runs each of `params` as a full backtest for its statistics, trades and equity curve. */
 export function rerunTop(
   ctx: BacktestContext,
   plan: SweepPlan,
-  rows: readonly SummaryRow[],
+  params: readonly Params[],
   options: BacktestOptions,
   points = 500,
 ): TopResult[] {
-  return rows.map((row) => {
-    const r = runBacktest(ctx, plan.strategy, row.params, options);
+  return params.map((p) => {
+    const r = runBacktest(ctx, plan.strategy, p, options);
     return {
       params: r.params,
       stats: r.stats,

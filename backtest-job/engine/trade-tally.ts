@@ -1,10 +1,7 @@
 // Running totals of closed trades, for the sweep kernel's summary statistics.
 import { tradeReturn } from "./trade.ts";
 
-/**
- * Counts closed trades without storing them. Called once per trade, never per bar, so the
- * kernel's per-bar state can stay in local variables.
- */
+/** Counts closed trades without storing them; called once per trade, never per bar. */
 export class TradeTally {
   trades = 0;
   wins = 0;
@@ -14,6 +11,17 @@ export class TradeTally {
   coveredBars = 0;
   #lastCovered = -1;
 
+  /** Starts counting afresh, so one tally serves a whole sweep. */
+  reset(): void {
+    this.trades = 0;
+    this.wins = 0;
+    this.gains = 0;
+    this.losses = 0;
+    this.coveredBars = 0;
+    this.#lastCovered = -1;
+  }
+
+  /** Records a trade closed at `exitPrice` on `exitBar` (same arithmetic as simulate.ts). */
   add(
     units: number,
     entryPrice: number,

@@ -21,11 +21,15 @@ export const bollingerReversion: Strategy<P> = {
     const bands = ind.bollinger(p.period, p.stdDev);
     const close = ind.bars.close;
     const warmup = firstDefined(bands.middle);
-    out.fill(0);
-    for (let i = warmup + 1; i < out.length; i++) {
+    let m = 0;
+    for (let i = warmup + 1; i < close.length; i++) {
       const c = close[i];
-      out[i] = c < bands.lower[i] ? SIGNAL_LONG : c > bands.upper[i] ? SIGNAL_SHORT : 0;
+      const bits = c < bands.lower[i] ? SIGNAL_LONG : c > bands.upper[i] ? SIGNAL_SHORT : 0;
+      if (bits === 0) continue;
+      out.bars[m] = i;
+      out.bits[m++] = bits;
     }
+    out.count = m;
     return warmup;
   },
 };

@@ -1,5 +1,5 @@
 // Crossover signals shared by the moving-average and MACD strategies.
-import { SIGNAL_LONG, SIGNAL_SHORT } from "../signals.ts";
+import { SIGNAL_LONG, SIGNAL_SHORT, type SignalBuffer } from "../signals.ts";
 
 /**
  * Long where `a` crosses over `b`, short where `b` crosses over `a`, for bars `>= from`.
@@ -9,14 +9,29 @@ export function crossoverSignals(
   a: Float64Array,
   b: Float64Array,
   from: number,
-  out: Uint8Array,
+  out: SignalBuffer,
 ): void {
-  out.fill(0);
-  for (let i = Math.max(from, 1); i < out.length; i++) {
-    const pa = a[i - 1];
-    const pb = b[i - 1];
+  const bars = out.bars;
+  const bits = out.bits;
+  const n = a.length;
+  let m = 0;
+  const first = from > 1 ? from : 1;
+  let pa = a[first - 1];
+  let pb = b[first - 1];
+  for (let i = first; i < n; i++) {
     const ca = a[i];
     const cb = b[i];
-    out[i] = pa < pb && ca > cb ? SIGNAL_LONG : pb < pa && cb > ca ? SIGNAL_SHORT : 0;
+    if (pa < pb) {
+      if (ca > cb) {
+        bars[m] = i;
+        bits[m++] = SIGNAL_LONG;
+      }
+    } else if (pb < pa && cb > ca) {
+      bars[m] = i;
+      bits[m++] = SIGNAL_SHORT;
+    }
+    pa = ca;
+    pb = cb;
   }
+  out.count = m;
 }

@@ -24,14 +24,17 @@ export const donchianBreakout: Strategy<P> = {
     const outCh = ind.donchian(p.exit);
     const close = ind.bars.close;
     const warmup = Math.max(firstDefined(inCh.upper), firstDefined(outCh.upper));
-    out.fill(0);
-    for (let i = warmup + 1; i < out.length; i++) {
+    let m = 0;
+    for (let i = warmup + 1; i < close.length; i++) {
       const c = close[i];
       let bits = c > inCh.upper[i - 1] ? SIGNAL_LONG : c < inCh.lower[i - 1] ? SIGNAL_SHORT : 0;
       if (c < outCh.lower[i - 1]) bits |= SIGNAL_EXIT_LONG;
       if (c > outCh.upper[i - 1]) bits |= SIGNAL_EXIT_SHORT;
-      out[i] = bits;
+      if (bits === 0) continue;
+      out.bars[m] = i;
+      out.bits[m++] = bits;
     }
+    out.count = m;
     return warmup;
   },
 };

@@ -23,10 +23,14 @@ export const rsiReversion: Strategy<P> = {
   signals(ind, p, out) {
     const r = ind.rsi(p.period);
     const warmup = firstDefined(r);
-    out.fill(0);
-    for (let i = warmup + 1; i < out.length; i++) {
-      out[i] = r[i] < p.lower ? SIGNAL_LONG : r[i] > p.upper ? SIGNAL_SHORT : 0;
+    let m = 0;
+    for (let i = warmup + 1; i < r.length; i++) {
+      const bits = r[i] < p.lower ? SIGNAL_LONG : r[i] > p.upper ? SIGNAL_SHORT : 0;
+      if (bits === 0) continue;
+      out.bars[m] = i;
+      out.bits[m++] = bits;
     }
+    out.count = m;
     return warmup;
   },
 };
