@@ -5,10 +5,14 @@ module.exports = {
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
     {
       name: "engine-is-pure",
-      comment: "backtest-job/engine imports nothing of ours outside itself, and no node: I/O modules",
+      comment:
+        "backtest-job/engine imports nothing of ours outside itself, and no node: I/O modules",
       severity: "error",
       from: { path: "^backtest-job/engine/", pathNot: "\\.test\\.ts$|/test-support/" },
-      to: { pathNot: ["^backtest-job/engine/", "^node_modules/zod/"], dependencyTypesNot: ["type-only"] },
+      to: {
+        pathNot: ["^backtest-job/engine/", "^node_modules/zod/"],
+        dependencyTypesNot: ["type-only"],
+      },
     },
     {
       name: "events-is-ground-floor",
@@ -44,6 +48,7 @@ module.exports = {
   options: {
     doNotFollow: { path: "node_modules" },
     exclude: { path: "node_modules|dist" },
+    includeOnly: "^(backtest-job|events|functions|platform|stack|bench)/",
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { extensions: [".ts", ".js"] },

@@ -102,7 +102,7 @@ export function kernelSummary(
     // Market orders fill on the bar after their signal; an order placed at the last bar
     // would fill at n, which never comes.
     const fillBar = e < evCount ? evBars[e] + 1 : n;
-    let stop = fillBar < finalizeBar ? fillBar : finalizeBar;
+    let stop = Math.min(fillBar, finalizeBar);
     if (firstPeriodBar < stop) stop = firstPeriodBar;
     for (; i < stop; i++) {
       equity = cash + units * (close[i] - entryPrice);

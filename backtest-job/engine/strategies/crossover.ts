@@ -15,7 +15,7 @@ export function crossoverSignals(
   const bits = out.bits;
   const n = a.length;
   let m = 0;
-  const first = from > 1 ? from : 1;
+  const first = Math.max(from, 1);
   let pa = a[first - 1];
   let pb = b[first - 1];
   for (let i = first; i < n; i++) {

@@ -1,0 +1,54 @@
+// The CLI's dispatcher: picks the command, and turns every error into one stderr line and a code.
+import { parseWords } from "./args.ts";
+import { backtestCommand } from "./backtest-command.ts";
+import { BadInput } from "./bad-input.ts";
+import { type CliIo, processIo } from "./cli-io.ts";
+import { EXIT, reportError } from "./exit-code.ts";
+import { strategiesHelp, usage } from "./usage.ts";
+
+const COMMANDS = ["backtest", "sweep", "help"] as const;
+
+/**
+ * Runs the CLI on `argv` (without node and the script) and returns the exit code:
+ * 0 done, 1 internal error, 2 bad input. Never throws.
+ * @example process.exitCode = await main(process.argv.slice(2));
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    return await dispatch([...argv], io);
+  } catch (error) {
+    const report = reportError(error);
+    io.stderr(`${report.line}\n`);
+    return report.exitCode;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      return help(rest, io);
+    case "backtest":
+      return backtestCommand(rest, io);
+    case "sweep": {
+      // Loaded on demand: the sweep brings in the worker pool, which backtest and help never use.
+      const { sweepCommand } = await import("./sweep-command.ts");
+      return sweepCommand(rest, io);
+    }
+    default:
+      throw new BadInput(`unknown command "${command}"; commands: ${COMMANDS.join(", ")}`);
+  }
+}
+
+function help(args: string[], io: CliIo): number {
+  const { positionals } = parseWords("help", args, { help: { type: "boolean", short: "h" } });
+  const [topic, ...extra] = positionals;
+  if (extra.length || (topic !== undefined && topic !== "strategies")) {
+    throw new BadInput(`help: unknown topic "${positionals.join(" ")}"; topics: strategies`);
+  }
+  io.stdout(topic === "strategies" ? strategiesHelp() : usage());
+  return EXIT.ok;
+}
