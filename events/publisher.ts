@@ -1,0 +1,56 @@
+// Publishers hand events to the broker: over HTTP to K_SINK, or straight into an in-process broker.
+import type { CloudEvent } from "cloudevents";
+import { toBinaryHttp } from "./cloud-event.ts";
+
+/**
+ * Sends an event to the broker and resolves only once the broker accepted it (2xx).
+ * Deliberately leaves out batching and retries: callers decide whether a failure is a
+ * 503 to their client or a redelivery from their own broker.
+ */
+export interface Publisher {
+  publish(event: CloudEvent<unknown>): Promise<void>;
+}
+
+/** The broker refused or could not be reached; `status` is the HTTP status, if any. */
+export class PublishError extends Error {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PublishError";
+    this.status = status;
+  }
+}
+
+/**
+ * POSTs binary-mode events to a sink URL (Knative injects it as K_SINK) and checks the
+ * status itself: the SDK's own transport resolves even on 4xx and 5xx.
+ */
+export class HttpPublisher implements Publisher {
+  readonly url: string;
+  readonly timeoutMs: number;
+
+  constructor(url: string, options: { timeoutMs?: number } = {}) {
+    this.url = url;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async publish(event: CloudEvent<unknown>): Promise<void> {
+    const { headers, body } = toBinaryHttp(event);
+    let response: Response;
+    try {
+      response = await fetch(this.url, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new PublishError(`broker at ${this.url} unreachable: ${String(error)}`, undefined, { cause: error });
+    }
+    // Drain the body so the connection can be reused.
+    await response.arrayBuffer().catch(() => undefined);
+    if (!response.ok) {
+      throw new PublishError(`broker at ${this.url} answered ${response.status}`, response.status);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// Configuration, parsed once at boot from the environment; bad values stop the process there.
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+/** One webhook source and how it authenticates. */
+export const SourceConfigSchema = z.discriminatedUnion("auth", [
+  z.object({ auth: z.literal("standard-webhooks"), secret: z.string().startsWith("whsec_") }).strict(),
+  z.object({ auth: z.literal("github"), secret: z.string().min(1) }).strict(),
+  z
+    .object({
+      auth: z.literal("token"),
+      token: z.string().min(16),
+      /** Allowed client IPs; empty allows any. */
+      allowIps: z.array(z.string()).default([]),
+    })
+    .strict(),
+]);
+export type SourceConfig = z.infer<typeof SourceConfigSchema>;
+
+/** Every setting of the pipeline, with its environment variable and default. */
+export const ConfigSchema = z.object({
+  /** HTTP port of `npm start` and of each function (functions-framework reads PORT too). */
+  PORT: int(0, 65535).default(8080),
+  /** Postgres; unset means PGlite under DATA_HOME. */
+  DATABASE_URL: z.string().optional(),
+  /** Redis; unset means in-memory stand-ins. */
+  REDIS_URL: z.string().optional(),
+  /** Where embedded state lives: the PGlite database and the generated webhook secret. */
+  DATA_HOME: z.string().default(".data"),
+  /** Directory that `{"path": ...}` data sources resolve inside. */
+  DATA_DIR: z.string().default("data"),
+  /** Secret of the `backtest` source (Standard Webhooks, `whsec_...`); generated when unset. */
+  WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+  /** More sources, as JSON: {"github": {"auth": "github", "secret": "..."}, ...}. */
+  WEBHOOK_SOURCES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return {} as Record<string, SourceConfig>;
+      try {
+        return z.record(z.string().regex(/^[a-z0-9-]{1,64}$/), SourceConfigSchema).parse(JSON.parse(s));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `WEBHOOK_SOURCES: ${String(error)}` });
+        return z.NEVER;
+      }
+    }),
+  /** Bearer token the API requires; unset leaves the API open (embedded default). */
+  API_TOKEN: z.string().min(16).optional(),
+  /** Where events go: the Knative broker (K_SINK is injected by SinkBinding), or the embedded one. */
+  K_SINK: z.url().optional(),
+  /** Public base URL for statusUrl links; defaults to http://localhost:PORT. */
+  PUBLIC_URL: z.url().optional(),
+  MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(256 * 1024),
+  MAX_COMBINATIONS: int(1, 10_000_000).default(200_000),
+  /** Per source and minute. */
+  RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(120),
+  /** How long a webhook id is remembered, and the signature timestamp tolerance. */
+  REPLAY_TTL_SECONDS: int(60, 7 * 24 * 3600).default(24 * 3600),
+  /** Combinations per shard when the request does not say how many shards. */
+  COMBINATIONS_PER_SHARD: int(1, 10_000_000).default(2_000),
+  MAX_SHARDS: int(1, 256).default(16),
+  /** local (child processes) or kubernetes (Indexed Jobs). */
+  JOB_LAUNCHER: z.enum(["local", "kubernetes"]).default("local"),
+  /** Local launcher: shards running at once. */
+  JOB_CONCURRENCY: int(1, 256).default(2),
+  /** Seconds a shard may run before it is killed and fails with `deadline`. */
+  JOB_DEADLINE_SECONDS: int(1, 7 * 24 * 3600).default(600),
+  /** Worker threads per shard. */
+  JOB_WORKERS: int(1, 64).default(1),
+  /** Data fetched from a url: size cap and timeout. */
+  FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  FETCH_TIMEOUT_MS: int(100, 10 * 60_000).default(30_000),
+  /** Allow callbacks and data urls to plain http and private hosts (tests, local use). */
+  ALLOW_INSECURE_URLS: bool.default(true),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Bad configuration: the message lists every variable at fault. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment once; throws {@link ConfigError} naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") picked[key] = value;
+  }
+  const result = ConfigSchema.safeParse(picked);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
+  }
+  return result.data;
+}
