@@ -12,7 +12,10 @@ export const BacktestCompletedData = z
     callbackUrl: z.string().optional(),
     combinations: z.number().int().min(0),
     best: z
-      .object({ params: z.record(z.string(), z.number()), stats: z.record(z.string(), StatValueSchema) })
+      .object({
+        params: z.record(z.string(), z.number()),
+        stats: z.record(z.string(), StatValueSchema),
+      })
       .strict()
       .nullable(),
     finishedAt: z.iso.datetime(),
@@ -20,4 +23,7 @@ export const BacktestCompletedData = z
   .strict();
 export type BacktestCompleted = z.infer<typeof BacktestCompletedData>;
 
-export const backtestCompleted = defineEvent("com.zixly.backtest.completed.v1", BacktestCompletedData);
+export const backtestCompleted = defineEvent(
+  "com.zixly.backtest.completed.v1",
+  BacktestCompletedData,
+);

@@ -59,7 +59,10 @@ export const BacktestRequestSchema = z
     sort: z.enum(SUMMARY_STATS).default("sharpeRatio"),
     /** Shards to split the sweep into; by default one per 2,000 combinations, at most 16. */
     shards: z.number().int().min(1).max(256).optional(),
-    callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    callbackUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
     label: z.string().max(200).optional(),
   })
   .strict();

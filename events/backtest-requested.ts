@@ -16,4 +16,7 @@ export const BacktestRequestedData = z
   .strict();
 export type BacktestRequested = z.infer<typeof BacktestRequestedData>;
 
-export const backtestRequested = defineEvent("com.zixly.backtest.requested.v1", BacktestRequestedData);
+export const backtestRequested = defineEvent(
+  "com.zixly.backtest.requested.v1",
+  BacktestRequestedData,
+);

@@ -1,7 +1,7 @@
 // Building and reading binary-mode CloudEvents with the cloudevents SDK, data checked by zod.
-import { CloudEvent, HTTP } from "cloudevents";
+import { CloudEvent, type CloudEventV1, HTTP } from "cloudevents";
 import type { z } from "zod";
-import { type EventData, type EventType, EVENTS, isEventType } from "./registry.ts";
+import { EVENTS, type EventData, type EventType, isEventType } from "./registry.ts";
 
 /** A CloudEvent whose type is one of ours and whose data passed its schema. */
 export type ZixlyEvent<T extends EventType = EventType> = CloudEvent<EventData<T>> & { type: T };
@@ -30,7 +30,11 @@ export class InvalidEventData extends Error {
 }
 
 /** Builds an event of type `type`, validating `data` against its schema first. */
-export function createEvent<T extends EventType>(type: T, data: EventData<T>, meta: EventMeta): ZixlyEvent<T> {
+export function createEvent<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  meta: EventMeta,
+): ZixlyEvent<T> {
   const parsed = EVENTS[type].data.safeParse(data);
   if (!parsed.success) throw new InvalidEventData(type, parsed.error.issues);
   return new CloudEvent({
@@ -46,14 +50,20 @@ export function createEvent<T extends EventType>(type: T, data: EventData<T>, me
 }
 
 /** HTTP binary mode: attributes as `ce-*` headers, the data as the JSON body. */
-export function toBinaryHttp(event: CloudEvent<unknown>): { headers: Record<string, string>; body: string } {
+export function toBinaryHttp(event: CloudEvent<unknown>): {
+  headers: Record<string, string>;
+  body: string;
+} {
   const message = HTTP.binary(event);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(message.headers)) headers[k.toLowerCase()] = String(v);
   // W3C trace context travels as its own header too, for proxies and tracers that know HTTP.
   const traceparent = event.traceparent;
   if (typeof traceparent === "string") headers.traceparent = traceparent;
-  return { headers, body: typeof message.body === "string" ? message.body : JSON.stringify(message.body) };
+  return {
+    headers,
+    body: typeof message.body === "string" ? message.body : JSON.stringify(message.body),
+  };
 }
 
 /** Why an incoming HTTP message is not one of our events. */
@@ -69,31 +79,42 @@ export class NotOurEvent extends Error {
  * its data. Throws {@link NotOurEvent} for a malformed message or unknown type, and
  * {@link InvalidEventData} for data that breaks the schema.
  */
-export function fromHttp(headers: Record<string, string | string[] | undefined>, body: unknown): ZixlyEvent {
+export function fromHttp(
+  headers: Record<string, string | string[] | undefined>,
+  body: unknown,
+): ZixlyEvent {
   const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k.toLowerCase()] = String(v);
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) flat[k.toLowerCase()] = String(v);
   let event: CloudEvent<unknown>;
   try {
     const parsed = HTTP.toEvent({ headers: flat, body: body as string });
     event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
   } catch (error) {
-    throw new NotOurEvent(`not a CloudEvent: ${error instanceof Error ? error.message : String(error)}`);
+    throw new NotOurEvent(
+      `not a CloudEvent: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return checkEvent(event);
 }
 
-/** Checks that `event` is of one of our types and that its data passes the schema. */
-export function checkEvent(event: CloudEvent<unknown>): ZixlyEvent {
+/**
+ * Checks that `event` is of one of our types and that its data passes the schema. Accepts
+ * the plain attribute object functions-framework hands to CloudEvent functions, too.
+ */
+export function checkEvent(event: CloudEventV1<unknown>): ZixlyEvent {
   if (!isEventType(event.type)) throw new NotOurEvent(`unknown event type "${event.type}"`);
   let data: unknown = event.data;
   if (typeof data === "string") {
     try {
       data = JSON.parse(data);
     } catch {
-      throw new InvalidEventData(event.type, [{ code: "custom", path: [], message: "data is not JSON", input: data }]);
+      throw new InvalidEventData(event.type, [
+        { code: "custom", path: [], message: "data is not JSON", input: data },
+      ]);
     }
   }
   const parsed = EVENTS[event.type].data.safeParse(data);
   if (!parsed.success) throw new InvalidEventData(event.type, parsed.error.issues);
-  return event.cloneWith({ data: parsed.data }, false) as ZixlyEvent;
+  return new CloudEvent({ ...event, data: parsed.data }, false) as ZixlyEvent;
 }

@@ -8,6 +8,7 @@ export * from "./common.ts";
 export * from "./grid.ts";
 export * from "./publisher.ts";
 export * from "./registry.ts";
+export * from "./run-id.ts";
 export * from "./shard-completed.ts";
 export * from "./shard-failed.ts";
 export * from "./shard-progress.ts";

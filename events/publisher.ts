@@ -45,7 +45,9 @@ export class HttpPublisher implements Publisher {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new PublishError(`broker at ${this.url} unreachable: ${String(error)}`, undefined, { cause: error });
+      throw new PublishError(`broker at ${this.url} unreachable: ${String(error)}`, undefined, {
+        cause: error,
+      });
     }
     // Drain the body so the connection can be reused.
     await response.arrayBuffer().catch(() => undefined);

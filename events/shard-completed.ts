@@ -73,4 +73,7 @@ export const ShardCompletedData = z
   .strict();
 export type ShardCompleted = z.infer<typeof ShardCompletedData>;
 
-export const shardCompleted = defineEvent("com.zixly.backtest.shard.completed.v1", ShardCompletedData);
+export const shardCompleted = defineEvent(
+  "com.zixly.backtest.shard.completed.v1",
+  ShardCompletedData,
+);

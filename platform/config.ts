@@ -6,7 +6,9 @@ const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" |
 
 /** One webhook source and how it authenticates. */
 export const SourceConfigSchema = z.discriminatedUnion("auth", [
-  z.object({ auth: z.literal("standard-webhooks"), secret: z.string().startsWith("whsec_") }).strict(),
+  z
+    .object({ auth: z.literal("standard-webhooks"), secret: z.string().startsWith("whsec_") })
+    .strict(),
   z.object({ auth: z.literal("github"), secret: z.string().min(1) }).strict(),
   z
     .object({
@@ -40,7 +42,9 @@ export const ConfigSchema = z.object({
     .transform((s, ctx) => {
       if (!s) return {} as Record<string, SourceConfig>;
       try {
-        return z.record(z.string().regex(/^[a-z0-9-]{1,64}$/), SourceConfigSchema).parse(JSON.parse(s));
+        return z
+          .record(z.string().regex(/^[a-z0-9-]{1,64}$/), SourceConfigSchema)
+          .parse(JSON.parse(s));
       } catch (error) {
         ctx.addIssue({ code: "custom", message: `WEBHOOK_SOURCES: ${String(error)}` });
         return z.NEVER;

@@ -1,5 +1,11 @@
 // The ports: small interfaces, named by role, that functions depend on instead of vendors.
-import type { BacktestRequest, Best, FailureCode, ResultRow, SummaryStatName } from "../events/index.ts";
+import type {
+  BacktestRequest,
+  Best,
+  FailureCode,
+  ResultRow,
+  SummaryStatName,
+} from "../events/index.ts";
 
 /** A run's lifecycle. `rejected` runs never started: their request was invalid. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "rejected" | "cancelled";
@@ -119,6 +125,8 @@ export interface RunStore {
   results(runId: string, query: ResultsQuery): Promise<StoredResult[]>;
   /** Records that (source, id) was processed; false if it was already. */
   markProcessed(source: string, id: string): Promise<boolean>;
+  /** Whether (source, id) was recorded as processed. */
+  wasProcessed(source: string, id: string): Promise<boolean>;
   recordDeadLetter(letter: DeadLetter): Promise<void>;
   deadLetters(limit: number): Promise<(DeadLetter & { createdAt: string })[]>;
   /** Whether the database answers. */
@@ -157,7 +165,11 @@ export interface ReplayGuard {
 /** A fixed-window counter per key. Leaves out sliding windows and bursts. */
 export interface RateLimiter {
   /** Counts a hit; `allowed` false once `limit` hits fell in the current window. */
-  hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+  hit(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+  ): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
 }
 
 /** Live per-shard progress of running runs. Leaves out history: finished runs read Postgres. */

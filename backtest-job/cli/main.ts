@@ -6,7 +6,7 @@ import { type CliIo, processIo } from "./cli-io.ts";
 import { EXIT, reportError } from "./exit-code.ts";
 import { strategiesHelp, usage } from "./usage.ts";
 
-const COMMANDS = ["backtest", "sweep", "help"] as const;
+const COMMANDS = ["backtest", "sweep", "submit", "help"] as const;
 
 /**
  * Runs the CLI on `argv` (without node and the script) and returns the exit code:
@@ -37,6 +37,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       // Loaded on demand: the sweep brings in the worker pool, which backtest and help never use.
       const { sweepCommand } = await import("./sweep-command.ts");
       return sweepCommand(rest, io);
+    }
+    case "submit": {
+      const { submitCommand } = await import("./submit-command.ts");
+      return submitCommand(rest, io);
     }
     default:
       throw new BadInput(`unknown command "${command}"; commands: ${COMMANDS.join(", ")}`);

@@ -21,6 +21,7 @@ export function usage(): string {
 usage:
   zixly backtest --data DATA --strategy NAME --params JSON [options]
   zixly sweep --data DATA --strategy NAME --grid JSON [sweep options] [options]
+  zixly submit --url URL --secret whsec_... --request FILE [--token T] [--top N] [--no-wait] [--json]
   zixly help [strategies]
 
 data:
@@ -54,7 +55,12 @@ options:
 strategies and their parameters ("zixly help strategies" explains each):
 ${strategies}
 
-exit codes: 0 done, 1 internal error, 2 bad input (the message says which flag)
+submit:
+  sends FILE (a BacktestRequest, see examples/) to a webhook URL, signed with the
+  source's Standard Webhooks secret, follows the run with a progress bar and prints
+  its best rows; --token is the API's bearer token, --no-wait prints the status URL
+
+exit codes: 0 done, 1 internal error or failed run, 2 bad input (the message says which flag)
 `;
 }
 

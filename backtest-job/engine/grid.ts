@@ -56,8 +56,16 @@ function expand(value: z.infer<typeof GridValueSchema>, name: string): number[] 
   );
 }
 
-/** Parses a grid for `strategy`; every error names the parameter (and the index) at fault. */
-export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
+/** A validated grid before enumeration: each parameter's values, in declared order. */
+export interface GridAxes {
+  readonly names: readonly string[];
+  readonly axes: readonly number[][];
+  /** Size of the cartesian product, before constraints. */
+  readonly cartesian: number;
+}
+
+/** Validates a grid for `strategy`; every error names the parameter (and the index) at fault. */
+export function gridAxes(strategy: AnyStrategy, rawGrid: unknown): GridAxes {
   const parsed = GridSchema.safeParse(rawGrid);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -91,7 +99,41 @@ export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
     });
     return values;
   });
-  const cartesian = axes.reduce((n, a) => n * a.length, 1);
+  return { names, axes, cartesian: axes.reduce((n, a) => n * a.length, 1) };
+}
+
+/**
+ * Visits every cartesian combination of `axes` in enumeration order (last parameter
+ * fastest, like itertools.product), passing the ones that satisfy the constraints.
+ */
+function forEachValid(
+  strategy: AnyStrategy,
+  { names, axes, cartesian }: GridAxes,
+  visit: (combo: Record<string, number>) => void,
+): void {
+  const width = names.length;
+  const idx = new Array<number>(width).fill(0);
+  const combo: Record<string, number> = {};
+  for (let c = 0; c < cartesian; c++) {
+    for (let j = 0; j < width; j++) combo[names[j]] = axes[j][idx[j]];
+    if (satisfiesConstraints(strategy, combo)) visit(combo);
+    for (let j = width - 1; j >= 0; j--) {
+      if (++idx[j] < axes[j].length) break;
+      idx[j] = 0;
+    }
+  }
+}
+
+/** How many valid combinations a validated grid has, without storing them. */
+export function countCombinations(strategy: AnyStrategy, grid: GridAxes): number {
+  let count = 0;
+  forEachValid(strategy, grid, () => count++);
+  return count;
+}
+
+/** Parses a grid for `strategy` and enumerates its valid combinations. */
+export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
+  const { names, axes, cartesian } = gridAxes(strategy, rawGrid);
   if (cartesian > MAX_CARTESIAN) {
     throw new InvalidParams(
       `grid: ${cartesian} combinations before constraints, more than ${MAX_CARTESIAN}`,
@@ -99,21 +141,11 @@ export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
   }
   const width = names.length;
   const out = new Float64Array(cartesian * width);
-  const idx = new Array<number>(width).fill(0);
-  const combo: Record<string, number> = {};
   let count = 0;
-  for (let c = 0; c < cartesian; c++) {
-    for (let j = 0; j < width; j++) combo[names[j]] = axes[j][idx[j]];
-    if (satisfiesConstraints(strategy, combo)) {
-      for (let j = 0; j < width; j++) out[count * width + j] = combo[names[j]];
-      count++;
-    }
-    // Odometer: the last parameter varies fastest, like itertools.product.
-    for (let j = width - 1; j >= 0; j--) {
-      if (++idx[j] < axes[j].length) break;
-      idx[j] = 0;
-    }
-  }
+  forEachValid(strategy, { names, axes, cartesian }, (combo) => {
+    for (let j = 0; j < width; j++) out[count * width + j] = combo[names[j]];
+    count++;
+  });
   if (count === 0) {
     const rules = strategy.constraints.map((c) => c.message).join("; ");
     throw new InvalidParams(

@@ -1,0 +1,72 @@
+// Checks a webhook body against the BacktestRequest schema and the engine's own rules.
+
+import { EngineError } from "../../backtest-job/engine/errors.ts";
+import { countCombinations, gridAxes } from "../../backtest-job/engine/grid.ts";
+import { getStrategy } from "../../backtest-job/engine/strategies/index.ts";
+import { type BacktestRequest, BacktestRequestSchema } from "../../events/index.ts";
+import { InvalidRequest, type Issue } from "../../platform/http/http-errors.ts";
+
+/** Before enumerating constraints, a grid may be at most this many times the cap. */
+const CARTESIAN_FACTOR = 20;
+
+/** A valid request and its number of combinations. */
+export interface ValidRequest {
+  readonly request: BacktestRequest;
+  readonly combinations: number;
+}
+
+/**
+ * Validates `body`: every schema issue with its path, then the strategy, the grid against
+ * the strategy's parameters, and the cap on combinations. Throws {@link InvalidRequest}.
+ */
+export function validateRequest(body: unknown, maxCombinations: number): ValidRequest {
+  const parsed = BacktestRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issues: Issue[] = parsed.error.issues.map((i) => ({
+      path: i.path.map(String).join("."),
+      message: i.message,
+    }));
+    throw new InvalidRequest(
+      `the request does not match the schema: ${issues.map((i) => `${i.path || "body"}: ${i.message}`).join("; ")}`,
+      issues,
+    );
+  }
+  const request = parsed.data;
+  const combinations = engineCheck(request, maxCombinations);
+  return { request, combinations };
+}
+
+function engineCheck(request: BacktestRequest, cap: number): number {
+  try {
+    const strategy = getStrategy(request.strategy);
+    const axes = gridAxes(strategy, request.params);
+    if (axes.cartesian > cap * CARTESIAN_FACTOR) {
+      throw tooMany(`${axes.cartesian} combinations before constraints`, cap);
+    }
+    const combinations = countCombinations(strategy, axes);
+    if (combinations === 0) {
+      const rules = strategy.constraints.map((c) => c.message).join("; ");
+      throw new InvalidRequest(`params: no combination satisfies the constraints (${rules})`, [
+        { path: "params", message: "no valid combination" },
+      ]);
+    }
+    if (combinations > cap) throw tooMany(`${combinations} combinations`, cap);
+    return combinations;
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    // Engine messages start with the grid path ("grid.fast[2]: ..."): in a request that is params.
+    const message = error.message.replace(/^grid/, "params");
+    const path = error.message.startsWith("unknown strategy")
+      ? "strategy"
+      : (message.split(":")[0] ?? "params");
+    throw new InvalidRequest(
+      message.startsWith("unknown strategy") ? `strategy: ${message}` : message,
+      [{ path, message }],
+    );
+  }
+}
+
+function tooMany(what: string, cap: number): InvalidRequest {
+  const message = `params: the grid gives ${what}, more than the cap of ${cap}`;
+  return new InvalidRequest(message, [{ path: "params", message }]);
+}

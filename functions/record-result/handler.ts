@@ -1,0 +1,144 @@
+// record-result: store shard rows once, finish the run exactly once, publish its final event.
+import type { CloudEventV1 } from "cloudevents";
+import {
+  checkEvent,
+  InvalidEventData,
+  NotOurEvent,
+  type Publisher,
+  type ShardCompleted,
+  type ShardFailed,
+  type ShardProgress,
+  shardCompleted,
+  shardFailed,
+  shardProgress,
+} from "../../events/index.ts";
+import { publishFinal } from "../../platform/final-event.ts";
+import type { Logger } from "../../platform/log.ts";
+import type { JobLauncher, ProgressStore, RunStore } from "../../platform/ports.ts";
+
+/** What record-result needs. */
+export interface RecordDeps {
+  readonly store: RunStore;
+  readonly progress: ProgressStore;
+  readonly publisher: Publisher;
+  /** To stop a failed run's other shards. */
+  readonly launcher: JobLauncher;
+  readonly log: Logger;
+}
+
+/** What one delivery did, for logs and tests. */
+export type RecordOutcome =
+  | "progress"
+  | "stored"
+  | "duplicate"
+  | "completed"
+  | "failed"
+  | "ignored"
+  | "invalid";
+
+/**
+ * Handles shard.completed, shard.failed and shard.progress. Database faults throw, so the
+ * broker redelivers and the rows land once Postgres is back; an invalid event is logged
+ * and acknowledged, because redelivering it cannot make it valid.
+ */
+export async function handleShardEvent(
+  raw: CloudEventV1<unknown>,
+  deps: RecordDeps,
+): Promise<RecordOutcome> {
+  let event: ReturnType<typeof checkEvent>;
+  try {
+    event = checkEvent(raw);
+  } catch (error) {
+    if (!(error instanceof NotOurEvent || error instanceof InvalidEventData)) throw error;
+    deps.log.warn("invalid shard event acknowledged and dropped", {
+      eventId: raw.id,
+      reason: error.message,
+    });
+    return "invalid";
+  }
+  const traceparent = typeof raw.traceparent === "string" ? raw.traceparent : undefined;
+  const log = deps.log.child({ eventId: raw.id, traceparent });
+  switch (event.type) {
+    case shardProgress.type:
+      return progress(event.data as ShardProgress, deps, log);
+    case shardCompleted.type:
+      return completed(event.data as ShardCompleted, deps, log, traceparent);
+    case shardFailed.type:
+      return failed(event.data as ShardFailed, deps, log, traceparent);
+    default:
+      return "ignored";
+  }
+}
+
+// Progress is best-effort: a cache outage must not hold up results.
+async function progress(
+  data: ShardProgress,
+  deps: RecordDeps,
+  log: Logger,
+): Promise<RecordOutcome> {
+  await deps.progress
+    .set(data.runId, data.shard.index, data.done, data.total)
+    .catch((error: unknown) => {
+      log.warn("progress not stored", { runId: data.runId, error: String(error) });
+    });
+  return "progress";
+}
+
+async function completed(
+  data: ShardCompleted,
+  deps: RecordDeps,
+  log: Logger,
+  traceparent: string | undefined,
+): Promise<RecordOutcome> {
+  const outcome = await deps.store.recordShardPart({
+    runId: data.runId,
+    shardIndex: data.shard.index,
+    shardCount: data.shard.count,
+    partIndex: data.part.index,
+    partCount: data.part.count,
+    paramNames: data.paramNames,
+    rows: data.rows,
+    best: data.best,
+    metrics: data.metrics,
+  });
+  if (!outcome.runComplete) return outcome.recorded ? "stored" : "duplicate";
+  const finished = await deps.store.completeRun(data.runId);
+  const run = await deps.store.getRun(data.runId);
+  if (run?.status !== "succeeded") return outcome.recorded ? "stored" : "duplicate";
+  // Marked once; the event goes out until it is published (a redelivery retries it).
+  if (finished || !(await deps.store.finalEventPublished(data.runId))) {
+    await publishFinal(run, deps, "/zixly/record-result", traceparent);
+    await deps.progress.clear(data.runId).catch(() => undefined);
+    log.info("run succeeded", { runId: data.runId, rows: run.rowsRecorded });
+    return "completed";
+  }
+  return outcome.recorded ? "stored" : "duplicate";
+}
+
+async function failed(
+  data: ShardFailed,
+  deps: RecordDeps,
+  log: Logger,
+  traceparent: string | undefined,
+): Promise<RecordOutcome> {
+  const changed = await deps.store.failRun(
+    data.runId,
+    data.code,
+    `shard ${data.shard.index}: ${data.reason}`,
+  );
+  const run = await deps.store.getRun(data.runId);
+  if (run?.status !== "failed") return "ignored";
+  if (changed) {
+    // The run has failed: its other shards would only burn time.
+    await deps.launcher.cancel(data.runId).catch((error: unknown) => {
+      log.warn("could not cancel the other shards", { runId: data.runId, error: String(error) });
+    });
+  }
+  if (changed || !(await deps.store.finalEventPublished(data.runId))) {
+    await publishFinal(run, deps, "/zixly/record-result", traceparent);
+    await deps.progress.clear(data.runId).catch(() => undefined);
+    log.warn("run failed", { runId: data.runId, code: data.code, reason: data.reason });
+    return "failed";
+  }
+  return "duplicate";
+}

@@ -1,0 +1,86 @@
+// What every function's dependencies are built from: configuration, adapters, broker, launcher.
+import { Webhook } from "standardwebhooks";
+import { HttpPublisher, type Publisher } from "../events/index.ts";
+import { type Adapters, openAdapters } from "./adapters.ts";
+import { type Config, ConfigError, type SourceConfig } from "./config.ts";
+import { LocalJobLauncher } from "./launchers/local-job-launcher.ts";
+import { createLogger, type Logger } from "./log.ts";
+import type { JobLauncher } from "./ports.ts";
+
+/** Shared by the functions of one process; each function picks what it needs. */
+export interface FunctionContext {
+  readonly config: Config;
+  readonly adapters: Adapters;
+  readonly publisher: Publisher;
+  readonly launcher: JobLauncher;
+  readonly log: Logger;
+  /** Webhook sources by name; `backtest` is always there. */
+  readonly sources: Readonly<Record<string, SourceConfig>>;
+  /** Signs outbound callbacks with the `backtest` source's secret. */
+  readonly signer: Webhook;
+  /** Base URL of the api, for status links. */
+  readonly publicUrl: string;
+}
+
+/** The sources: `backtest` (Standard Webhooks with `secret`) plus WEBHOOK_SOURCES. */
+export function sourcesFor(config: Config, secret: string): Record<string, SourceConfig> {
+  return { ...config.WEBHOOK_SOURCES, backtest: { auth: "standard-webhooks", secret } };
+}
+
+/**
+ * The context of one function running alone (functions-framework, Knative, compose):
+ * events go to K_SINK over HTTP and the webhook secret must be configured.
+ */
+export async function standaloneContext(config: Config, name: string): Promise<FunctionContext> {
+  if (!config.K_SINK)
+    throw new ConfigError("K_SINK must be set: where this function publishes events");
+  if (!config.WEBHOOK_SECRET)
+    throw new ConfigError("WEBHOOK_SECRET must be set for a standalone function");
+  const log = createLogger(name);
+  const adapters = await openAdapters(config, log);
+  const publisher = new HttpPublisher(config.K_SINK);
+  return {
+    config,
+    adapters,
+    publisher,
+    launcher: localLauncher(config, config.K_SINK, publisher, log),
+    log,
+    sources: sourcesFor(config, config.WEBHOOK_SECRET),
+    signer: new Webhook(config.WEBHOOK_SECRET),
+    publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  };
+}
+
+/** The local launcher: shards as child processes that report to `sinkUrl`. */
+export function localLauncher(
+  config: Config,
+  sinkUrl: string,
+  publisher: Publisher,
+  log: Logger,
+): LocalJobLauncher {
+  return new LocalJobLauncher({
+    sinkUrl,
+    publisher,
+    concurrency: config.JOB_CONCURRENCY,
+    deadlineSeconds: config.JOB_DEADLINE_SECONDS,
+    env: {
+      DATA_DIR: config.DATA_DIR,
+      JOB_WORKERS: String(config.JOB_WORKERS),
+      FETCH_MAX_BYTES: String(config.FETCH_MAX_BYTES),
+      FETCH_TIMEOUT_MS: String(config.FETCH_TIMEOUT_MS),
+    },
+    log: log.child({ component: "local-launcher" }),
+  });
+}
+
+/** Memoises an async factory: the first call starts it, later calls share the promise. */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= make().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
+}

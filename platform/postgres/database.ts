@@ -1,0 +1,101 @@
+// Opens the run store's database: Postgres through a pg pool, or embedded PGlite.
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import { PGliteDialect } from "kysely-pglite-dialect";
+import pg from "pg";
+import { createLogger } from "../log.ts";
+import type { Database } from "./schema.ts";
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; unset means PGlite. */
+  readonly url?: string;
+  /** Where PGlite keeps its files; unset means in memory. Ignored with `url`. */
+  readonly pgliteDir?: string;
+  /** A Postgres schema for every table, created if missing: parallel tests use one each. */
+  readonly schema?: string;
+}
+
+/** An open database and the one way to let it go. */
+export interface OpenDatabase {
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+/** Schema names go into `search_path` unquoted, so keep them to plain identifiers. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** int8 OID: pg returns it as a string; counts and bigserial ids fit a double. */
+const INT8 = 20;
+const log = createLogger("postgres");
+
+/**
+ * Opens Postgres when `url` is set, PGlite otherwise. Does not migrate: call `migrate(db)`.
+ * A pg pool connects lazily, so opening succeeds while the server is down (unless `schema`
+ * is set, which must be created); queries then reject, and `RunStore.ping` says false.
+ *
+ * @example
+ * const { db, close } = await openDatabase({ url: config.DATABASE_URL, pgliteDir: ".data/pglite" });
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(
+      `openDatabase: schema must match ${SCHEMA_NAME}, got ${JSON.stringify(schema)}`,
+    );
+  }
+  const db = options.url
+    ? openPool(options.url, schema)
+    : await openPglite(options.pgliteDir, schema);
+  try {
+    if (schema) await createSchema(db, schema);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, close: () => db.destroy() };
+}
+
+function openPool(url: string, schema: string | undefined): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 5,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Bounds a query, and a wait for a run's row lock, so a stuck database surfaces as an error.
+    statement_timeout: 30_000,
+    idle_in_transaction_session_timeout: 60_000,
+    // Per connection, so that every pooled client resolves tables in the schema.
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8
+          ? Number
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client's error (a restarted server, a dropped connection) is emitted on the pool;
+  // unhandled it would crash the process. The next query checks out a fresh client.
+  pool.on("error", (error) => {
+    log.warn("idle client error", { error: error.message });
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+async function openPglite(
+  dir: string | undefined,
+  schema: string | undefined,
+): Promise<Kysely<Database>> {
+  const pglite = new PGlite(dir ?? "memory://");
+  await pglite.waitReady;
+  // PGlite is one session, so a session-wide search_path holds for every query.
+  if (schema) await pglite.exec(`set search_path to ${schema}`);
+  return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+}
+
+async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    // Two processes creating it at once: the loser sees a unique violation, and the schema exists.
+    if ((error as { code?: string }).code !== "23505") throw error;
+  }
+}

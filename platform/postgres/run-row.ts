@@ -1,0 +1,52 @@
+// Maps a runs row to the port's RunRecord, and a refused request to the columns it can fill.
+import type { Selectable } from "kysely";
+import { type FailureCode, SUMMARY_STATS, type SummaryStatName } from "../../events/index.ts";
+import type { RunRecord, RunStatus } from "../ports.ts";
+import type { RunsTable } from "./schema.ts";
+
+/** The columns a refused request can fill, read only where it has the expected shape. */
+export interface RejectedFields {
+  strategy: string;
+  label: string | null;
+  sort: SummaryStatName;
+}
+
+/** What a refused request says about itself; "" and the default sort where it says nothing usable. */
+export function describeRejected(request: unknown): RejectedFields {
+  const r: Record<string, unknown> =
+    typeof request === "object" && request !== null ? { ...request } : {};
+  const sort = SUMMARY_STATS.find((s) => s === r.sort) ?? "sharpeRatio";
+  return {
+    strategy: typeof r.strategy === "string" ? r.strategy : "",
+    label: typeof r.label === "string" ? r.label : null,
+    sort,
+  };
+}
+
+/** An ISO-8601 string for a timestamptz, whichever form the driver returned. */
+export function iso(value: Date | string): string {
+  return new Date(value).toISOString();
+}
+
+/** The port's view of a runs row; `final_event_published` stays internal. */
+export function toRunRecord(row: Selectable<RunsTable>): RunRecord {
+  return {
+    runId: row.run_id,
+    source: row.source,
+    status: row.status as RunStatus,
+    strategy: row.strategy,
+    label: row.label,
+    request: row.request,
+    combinations: row.combinations,
+    shardCount: row.shard_count,
+    sort: row.sort as SummaryStatName,
+    error: row.error,
+    errorCode: row.error_code as FailureCode | null,
+    best: row.best as RunRecord["best"],
+    traceparent: row.traceparent,
+    createdAt: iso(row.created_at),
+    startedAt: row.started_at && iso(row.started_at),
+    finishedAt: row.finished_at && iso(row.finished_at),
+    rowsRecorded: row.rows_recorded,
+  };
+}

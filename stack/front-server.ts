@@ -1,0 +1,59 @@
+// The one HTTP server of the embedded stack: webhooks, the broker ingress, and the api.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { getTestServer } from "@google-cloud/functions-framework/testing";
+import { HttpError, PayloadTooLarge } from "../platform/http/http-errors.ts";
+import { sendError } from "../platform/http/send-error.ts";
+import type { Logger } from "../platform/log.ts";
+
+/** What the front server routes to. */
+export interface FrontRoutes {
+  /** functions-framework name of the webhook function. */
+  readonly ingest: string;
+  /** functions-framework name of the api function. */
+  readonly api: string;
+  /** `POST /broker/default`: where Jobs publish their events. */
+  readonly broker: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+}
+
+/**
+ * Routes `/webhooks/*` to the ingest function, `/broker/default` to the broker and the rest
+ * to the api, each through functions-framework's own request handling. Webhook bodies are
+ * checked against the limit before anything reads them, and handed over as raw bytes, so
+ * that the function parses the JSON and answers its own 400.
+ */
+export function frontServer(routes: FrontRoutes): Server {
+  // functions-framework's servers are used only for their request handlers; they never listen.
+  const ingest = getTestServer(routes.ingest);
+  const api = getTestServer(routes.api);
+  const log = (m: string, f: Record<string, unknown>) => routes.log.error(m, f);
+  return createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path.startsWith("/webhooks/")) {
+      if (req.method === "POST") {
+        const length = req.headers["content-length"];
+        if (length === undefined) {
+          req.resume();
+          sendError(
+            res,
+            new HttpError(411, "length_required", "webhooks need a Content-Length header"),
+            log,
+          );
+          return;
+        }
+        if (Number(length) > routes.maxBodyBytes) {
+          req.resume();
+          sendError(res, new PayloadTooLarge(routes.maxBodyBytes, Number(length)), log);
+          return;
+        }
+        req.headers["content-type"] = "application/octet-stream";
+      }
+      ingest.emit("request", req, res);
+    } else if (path === "/broker/default") {
+      routes.broker(req, res);
+    } else {
+      api.emit("request", req, res);
+    }
+  });
+}

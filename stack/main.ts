@@ -1,0 +1,33 @@
+// npm start: the whole pipeline in one process, with a banner that shows how to use it.
+import { ConfigError, loadConfig } from "../platform/config.ts";
+import { createLogger } from "../platform/log.ts";
+import { banner } from "./banner.ts";
+import { startStack } from "./start-stack.ts";
+
+const log = createLogger("stack");
+try {
+  const config = loadConfig();
+  const stack = await startStack(config, log);
+  process.stdout.write(banner(stack));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("draining before exit", { signal });
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error("shutdown failed", { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,131 @@
+// Starts the whole pipeline in one process: every function, the embedded broker, local Jobs.
+import type { AddressInfo } from "node:net";
+import { getFunction } from "@google-cloud/functions-framework/testing";
+import type { CloudEventV1 } from "cloudevents";
+import { Webhook } from "standardwebhooks";
+import { apiDeps } from "../functions/api/deps.ts";
+import { API, registerApi } from "../functions/api/register.ts";
+import { dispatchDeps } from "../functions/dispatch-backtest/deps.ts";
+import { DISPATCH_BACKTEST, registerDispatch } from "../functions/dispatch-backtest/register.ts";
+import { ingestDeps } from "../functions/ingest-webhook/deps.ts";
+import { INGEST_WEBHOOK, registerIngestWebhook } from "../functions/ingest-webhook/register.ts";
+import { notifyDeps } from "../functions/notify/deps.ts";
+import { NOTIFY, registerNotify } from "../functions/notify/register.ts";
+import { recordDeps } from "../functions/record-result/deps.ts";
+import { RECORD_RESULT, registerRecordResult } from "../functions/record-result/register.ts";
+import { openAdapters } from "../platform/adapters.ts";
+import { brokerIngress } from "../platform/broker/broker-ingress.ts";
+import { EmbeddedBroker, type Subscriber } from "../platform/broker/embedded-broker.ts";
+import { InProcessPublisher } from "../platform/broker/in-process-publisher.ts";
+import {
+  loadBrokerDeliveryFile,
+  loadTriggersFile,
+} from "../platform/broker/trigger-definitions.ts";
+import type { Config } from "../platform/config.ts";
+import { type FunctionContext, localLauncher, sourcesFor } from "../platform/function-context.ts";
+import type { Logger } from "../platform/log.ts";
+import { frontServer } from "./front-server.ts";
+import { ensureWebhookSecret } from "./webhook-secret.ts";
+
+/** A running stack. */
+export interface Stack {
+  readonly url: string;
+  readonly port: number;
+  readonly secret: string;
+  readonly context: FunctionContext;
+  readonly broker: EmbeddedBroker;
+  /** Stops taking requests, lets running work finish (up to `timeoutMs`), then closes. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** A CloudEvent function as a broker subscriber: it ran → 200, it threw → 500 (redelivered). */
+function subscriber(name: string, log: Logger): Subscriber {
+  return async (event) => {
+    const handler = getFunction(name) as
+      | ((e: CloudEventV1<unknown>) => Promise<unknown>)
+      | undefined;
+    if (!handler) return { status: 404 };
+    try {
+      await handler(event);
+      return { status: 200 };
+    } catch (error) {
+      log.warn("subscriber failed; the broker will retry", {
+        subscriber: name,
+        eventId: event.id,
+        error: String(error),
+      });
+      return { status: 500 };
+    }
+  };
+}
+
+/** Starts the stack on `config.PORT` (0 picks a free port). */
+export async function startStack(config: Config, log: Logger): Promise<Stack> {
+  const secret = ensureWebhookSecret(config.WEBHOOK_SECRET, config.DATA_HOME);
+  const adapters = await openAdapters(config, log);
+  const names = [DISPATCH_BACKTEST, RECORD_RESULT, NOTIFY];
+  const broker = new EmbeddedBroker({
+    triggers: await loadTriggersFile(),
+    delivery: await loadBrokerDeliveryFile(),
+    subscribers: Object.fromEntries(names.map((n) => [n, subscriber(n, log)])),
+    deadLetter: (letter) => adapters.store.recordDeadLetter(letter),
+    log: log.child({ component: "broker" }),
+  });
+  const publisher = new InProcessPublisher(broker);
+
+  let context: FunctionContext | undefined;
+  const ready = async () => {
+    if (!context) throw new Error("the stack is not listening yet");
+    return context;
+  };
+  registerIngestWebhook(async () => ingestDeps(await ready()));
+  registerApi(async () => apiDeps(await ready()));
+  registerDispatch(async () => dispatchDeps(await ready()));
+  registerRecordResult(async () => recordDeps(await ready()));
+  registerNotify(async () => notifyDeps(await ready()));
+
+  const server = frontServer({
+    ingest: INGEST_WEBHOOK,
+    api: API,
+    broker: brokerIngress(broker, { log: log.child({ component: "broker-ingress" }) }),
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    log,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  // Jobs run as child processes and report to the broker ingress, as pods report to K_SINK.
+  const launcher = localLauncher(config, `http://127.0.0.1:${port}/broker/default`, publisher, log);
+  context = {
+    config,
+    adapters,
+    publisher,
+    launcher,
+    log,
+    sources: sourcesFor(config, secret),
+    signer: new Webhook(secret),
+    publicUrl: config.PUBLIC_URL ?? url,
+  };
+
+  const stop = async (timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Running shards report through the ingress and the broker, so both stay up while they drain.
+    while (Date.now() < deadline) {
+      await launcher.drain(Math.max(0, deadline - Date.now()));
+      await broker.drain(Math.max(0, deadline - Date.now()));
+      const l = launcher.stats();
+      const b = broker.stats();
+      if (l.running + l.queued === 0 && b.inFlight + b.waiting === 0) break;
+    }
+    server.closeAllConnections();
+    await closed;
+    await broker.close();
+    await adapters.close();
+  };
+  return { url, port, secret, context, broker, stop };
+}
