@@ -28,20 +28,29 @@ module.exports = {
     },
     {
       name: "nothing-imports-a-function",
+      comment: "only the stack wires functions together; benchmarks may drive them",
       severity: "error",
-      from: { pathNot: "^(functions|stack)/" },
+      from: { pathNot: "^(functions|stack|bench)/" },
       to: { path: "^functions/" },
+    },
+    {
+      name: "functions-use-only-the-engine-of-backtest-job",
+      comment:
+        "the engine is a pure library; the CLI, the Job and the worker pool are not for functions",
+      severity: "error",
+      from: { path: "^functions/" },
+      to: { path: "^backtest-job/", pathNot: "^backtest-job/engine/" },
     },
     {
       name: "functions-do-not-import-each-other",
       severity: "error",
       from: { path: "^functions/([^/]+)/" },
-      to: { path: "^functions/", pathNot: "^functions/$1/|^functions/shared/" },
+      to: { path: "^functions/", pathNot: "^functions/$1/|^functions/test-support/" },
     },
     {
       name: "nothing-imports-stack",
       severity: "error",
-      from: { pathNot: "^stack/" },
+      from: { pathNot: "^(stack|bench)/" },
       to: { path: "^stack/" },
     },
   ],

@@ -3,7 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { HttpPublisher, type Publisher } from "../events/index.ts";
 import { type Adapters, openAdapters } from "./adapters.ts";
 import { type Config, ConfigError, type SourceConfig } from "./config.ts";
-import { LocalJobLauncher } from "./launchers/local-job-launcher.ts";
+import { LocalJobLauncher, type LocalJobLauncherOptions } from "./launchers/local-job-launcher.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { JobLauncher } from "./ports.ts";
 
@@ -57,6 +57,7 @@ export function localLauncher(
   sinkUrl: string,
   publisher: Publisher,
   log: Logger,
+  overrides: Partial<LocalJobLauncherOptions> = {},
 ): LocalJobLauncher {
   return new LocalJobLauncher({
     sinkUrl,
@@ -70,6 +71,7 @@ export function localLauncher(
       FETCH_TIMEOUT_MS: String(config.FETCH_TIMEOUT_MS),
     },
     log: log.child({ component: "local-launcher" }),
+    ...overrides,
   });
 }
 

@@ -13,7 +13,7 @@ import { notifyDeps } from "../functions/notify/deps.ts";
 import { NOTIFY, registerNotify } from "../functions/notify/register.ts";
 import { recordDeps } from "../functions/record-result/deps.ts";
 import { RECORD_RESULT, registerRecordResult } from "../functions/record-result/register.ts";
-import { openAdapters } from "../platform/adapters.ts";
+import { type Adapters, openAdapters } from "../platform/adapters.ts";
 import { brokerIngress } from "../platform/broker/broker-ingress.ts";
 import { EmbeddedBroker, type Subscriber } from "../platform/broker/embedded-broker.ts";
 import { InProcessPublisher } from "../platform/broker/in-process-publisher.ts";
@@ -23,6 +23,10 @@ import {
 } from "../platform/broker/trigger-definitions.ts";
 import type { Config } from "../platform/config.ts";
 import { type FunctionContext, localLauncher, sourcesFor } from "../platform/function-context.ts";
+import type {
+  LocalJobLauncher,
+  LocalJobLauncherOptions,
+} from "../platform/launchers/local-job-launcher.ts";
 import type { Logger } from "../platform/log.ts";
 import { frontServer } from "./front-server.ts";
 import { ensureWebhookSecret } from "./webhook-secret.ts";
@@ -34,17 +38,20 @@ export interface Stack {
   readonly secret: string;
   readonly context: FunctionContext;
   readonly broker: EmbeddedBroker;
+  readonly launcher: LocalJobLauncher;
   /** Stops taking requests, lets running work finish (up to `timeoutMs`), then closes. */
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** A CloudEvent function as a broker subscriber: it ran → 200, it threw → 500 (redelivered). */
+/**
+ * A registered CloudEvent function as a broker subscriber: it ran → 200, it threw → 500
+ * (redelivered). The handler is taken once, at start: functions-framework's registry is
+ * global, and a later registration must not redirect this stack's events.
+ */
 function subscriber(name: string, log: Logger): Subscriber {
+  const handler = getFunction(name) as ((e: CloudEventV1<unknown>) => Promise<unknown>) | undefined;
+  if (!handler) throw new Error(`function ${name} is not registered`);
   return async (event) => {
-    const handler = getFunction(name) as
-      | ((e: CloudEventV1<unknown>) => Promise<unknown>)
-      | undefined;
-    if (!handler) return { status: 404 };
     try {
       await handler(event);
       return { status: 200 };
@@ -59,20 +66,20 @@ function subscriber(name: string, log: Logger): Subscriber {
   };
 }
 
-/** Starts the stack on `config.PORT` (0 picks a free port). */
-export async function startStack(config: Config, log: Logger): Promise<Stack> {
-  const secret = ensureWebhookSecret(config.WEBHOOK_SECRET, config.DATA_HOME);
-  const adapters = await openAdapters(config, log);
-  const names = [DISPATCH_BACKTEST, RECORD_RESULT, NOTIFY];
-  const broker = new EmbeddedBroker({
-    triggers: await loadTriggersFile(),
-    delivery: await loadBrokerDeliveryFile(),
-    subscribers: Object.fromEntries(names.map((n) => [n, subscriber(n, log)])),
-    deadLetter: (letter) => adapters.store.recordDeadLetter(letter),
-    log: log.child({ component: "broker" }),
-  });
-  const publisher = new InProcessPublisher(broker);
+/** What tests may replace: the adapters (to inject faults) and the launcher's settings. */
+export interface StackOverrides {
+  readonly adapters?: Adapters;
+  readonly launcher?: Partial<LocalJobLauncherOptions>;
+}
 
+/** Starts the stack on `config.PORT` (0 picks a free port). */
+export async function startStack(
+  config: Config,
+  log: Logger,
+  overrides: StackOverrides = {},
+): Promise<Stack> {
+  const secret = ensureWebhookSecret(config.WEBHOOK_SECRET, config.DATA_HOME);
+  const adapters = overrides.adapters ?? (await openAdapters(config, log));
   let context: FunctionContext | undefined;
   const ready = async () => {
     if (!context) throw new Error("the stack is not listening yet");
@@ -83,6 +90,16 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
   registerDispatch(async () => dispatchDeps(await ready()));
   registerRecordResult(async () => recordDeps(await ready()));
   registerNotify(async () => notifyDeps(await ready()));
+
+  const names = [DISPATCH_BACKTEST, RECORD_RESULT, NOTIFY];
+  const broker = new EmbeddedBroker({
+    triggers: await loadTriggersFile(),
+    delivery: await loadBrokerDeliveryFile(),
+    subscribers: Object.fromEntries(names.map((n) => [n, subscriber(n, log)])),
+    deadLetter: (letter) => adapters.store.recordDeadLetter(letter),
+    log: log.child({ component: "broker" }),
+  });
+  const publisher = new InProcessPublisher(broker);
 
   const server = frontServer({
     ingest: INGEST_WEBHOOK,
@@ -98,7 +115,13 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
   // Jobs run as child processes and report to the broker ingress, as pods report to K_SINK.
-  const launcher = localLauncher(config, `http://127.0.0.1:${port}/broker/default`, publisher, log);
+  const launcher = localLauncher(
+    config,
+    `http://127.0.0.1:${port}/broker/default`,
+    publisher,
+    log,
+    overrides.launcher,
+  );
   context = {
     config,
     adapters,
@@ -127,5 +150,5 @@ export async function startStack(config: Config, log: Logger): Promise<Stack> {
     await broker.close();
     await adapters.close();
   };
-  return { url, port, secret, context, broker, stop };
+  return { url, port, secret, context, broker, launcher, stop };
 }

@@ -17,6 +17,7 @@ export function ingestDeps(ctx: FunctionContext): IngestDeps {
       maxCombinations: ctx.config.MAX_COMBINATIONS,
       ratePerMinute: ctx.config.RATE_LIMIT_PER_MINUTE,
       replayTtlSeconds: ctx.config.REPLAY_TTL_SECONDS,
+      allowInsecureUrls: ctx.config.ALLOW_INSECURE_URLS,
     },
     publicUrl: ctx.publicUrl,
   };

@@ -49,7 +49,13 @@ beforeEach(() => {
     rate: new MemoryRateLimiter(),
     publisher,
     log: createLogger("test", {}),
-    limits: { maxBodyBytes: 4096, maxCombinations: 100, ratePerMinute: 5, replayTtlSeconds: 3600 },
+    limits: {
+      maxBodyBytes: 4096,
+      maxCombinations: 100,
+      ratePerMinute: 5,
+      replayTtlSeconds: 3600,
+      allowInsecureUrls: false,
+    },
     publicUrl: "http://localhost:8080",
   };
 });
@@ -211,6 +217,22 @@ describe("handleWebhook", () => {
     expect(
       (publisher.events[0].data as { request: Record<string, unknown> }).request,
     ).not.toHaveProperty("token");
+  });
+
+  it("refuses data and callback URLs to plain http or private addresses unless allowed", async () => {
+    const data = await refusal(
+      signed({ ...REQUEST, data: { url: "http://example.com/x.csv" } }, "msg_u1"),
+    );
+    expect([data.status, data.message]).toEqual([400, "data.url: must use https"]);
+    const callback = await refusal(
+      signed({ ...REQUEST, callbackUrl: "https://169.254.169.254/latest" }, "msg_u2"),
+    );
+    expect(callback.message).toBe("callbackUrl: may not point at a private or local address");
+    const ok = await handleWebhook(
+      signed({ ...REQUEST, data: { url: "https://example.com/x.csv" } }, "msg_u3"),
+      deps,
+    );
+    expect(ok.runId).toMatch(/^run_/);
   });
 
   it("answers 404 for an unknown source", async () => {

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { backtestRequested, createEvent, deriveRunId, type Publisher } from "../../events/index.ts";
 import {
+  InvalidRequest,
   NotFound,
   PayloadTooLarge,
   TooManyRequests,
@@ -9,6 +10,7 @@ import {
 } from "../../platform/http/http-errors.ts";
 import type { Logger } from "../../platform/log.ts";
 import type { RateLimiter, ReplayGuard } from "../../platform/ports.ts";
+import { urlRefusal } from "../../platform/url-policy.ts";
 import type { Verifier } from "./authenticate.ts";
 import { validateRequest } from "./validate-request.ts";
 
@@ -25,6 +27,8 @@ export interface IngestDeps {
     readonly maxCombinations: number;
     readonly ratePerMinute: number;
     readonly replayTtlSeconds: number;
+    /** Allow http and private addresses in data and callback URLs (local use, tests). */
+    readonly allowInsecureUrls: boolean;
   };
   /** Base URL for statusUrl, e.g. http://localhost:8080. */
   readonly publicUrl: string;
@@ -84,6 +88,14 @@ export async function handleWebhook(input: WebhookInput, deps: IngestDeps): Prom
   }
 
   const { request, combinations } = validateRequest(body, deps.limits.maxCombinations);
+  const urls = {
+    "data.url": "url" in request.data ? request.data.url : undefined,
+    callbackUrl: request.callbackUrl,
+  };
+  for (const [path, url] of Object.entries(urls)) {
+    const refusal = url === undefined ? undefined : urlRefusal(url, deps.limits.allowInsecureUrls);
+    if (refusal) throw new InvalidRequest(`${path}: ${refusal}`, [{ path, message: refusal }]);
+  }
   // A redelivery carries the same id (or, without one, the same body): the same run.
   const key = webhookId
     ? `id:${webhookId}`

@@ -12,6 +12,7 @@ import {
 } from "../../events/index.ts";
 import type { Logger } from "../../platform/log.ts";
 import type { RunStore } from "../../platform/ports.ts";
+import { urlRefusal } from "../../platform/url-policy.ts";
 
 /** What notify needs. */
 export interface NotifyDeps {
@@ -29,23 +30,6 @@ export interface NotifyDeps {
 }
 
 export type NotifyOutcome = "sent" | "no-callback" | "duplicate" | "refused" | "invalid";
-
-const PRIVATE_HOST =
-  /^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|\[?::1\]?$|\[?f[cd])/i;
-
-/** Why a callback URL is not allowed, or undefined when it is. */
-export function callbackRefusal(url: string, allowInsecure: boolean): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "not a URL";
-  }
-  if (allowInsecure) return undefined;
-  if (parsed.protocol !== "https:") return "callbacks must use https";
-  if (PRIVATE_HOST.test(parsed.hostname)) return "callbacks may not target private addresses";
-  return undefined;
-}
 
 /**
  * Handles completed and failed. Throws when the callback fails, so the broker retries with
@@ -72,7 +56,7 @@ export async function handleFinalEvent(
   const data = event.data as BacktestCompleted | BacktestFailed;
   const log = deps.log.child({ runId: data.runId, eventId: raw.id, traceparent: raw.traceparent });
   if (!data.callbackUrl) return "no-callback";
-  const refusal = callbackRefusal(data.callbackUrl, deps.allowInsecure);
+  const refusal = urlRefusal(data.callbackUrl, deps.allowInsecure);
   if (refusal) {
     log.warn("callback refused", { callbackUrl: data.callbackUrl, refusal });
     return "refused";
@@ -96,6 +80,8 @@ export async function handleFinalEvent(
       ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
     },
     body,
+    // A redirect is an answer, not an address to follow: it could lead past urlRefusal.
+    redirect: "manual",
     signal: AbortSignal.timeout(deps.timeoutMs),
   });
   await response.arrayBuffer().catch(() => undefined);

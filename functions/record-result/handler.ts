@@ -102,6 +102,9 @@ async function completed(
     metrics: data.metrics,
   });
   if (!outcome.runComplete) return outcome.recorded ? "stored" : "duplicate";
+  // Every shard reported, so the run did start, even if dispatch has not marked it yet
+  // (its markRunning comes after launch and may be retried): completeRun needs "running".
+  await deps.store.markRunning(data.runId);
   const finished = await deps.store.completeRun(data.runId);
   const run = await deps.store.getRun(data.runId);
   if (run?.status !== "succeeded") return outcome.recorded ? "stored" : "duplicate";

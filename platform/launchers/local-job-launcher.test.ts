@@ -131,7 +131,7 @@ describe("LocalJobLauncher", () => {
     const { launcher, lines } = make("concurrency", script, { concurrency: 2 });
     await launcher.launch(runId("b"), shards(runId("b"), 3));
     await launcher.launch(runId("c"), shards(runId("c"), 2));
-    expect(launcher.stats()).toEqual({ running: 2, queued: 3 });
+    expect(launcher.stats()).toMatchObject({ running: 2, queued: 3 });
     expect(await launcher.drain(10_000)).toBe(true);
     const marks = (await lines()).map((l) => {
       const [kind, at] = l.split(" ");
@@ -145,7 +145,7 @@ describe("LocalJobLauncher", () => {
       most = Math.max(most, running);
     }
     expect(most).toBe(2);
-    expect(launcher.stats()).toEqual({ running: 0, queued: 0 });
+    expect(launcher.stats()).toMatchObject({ running: 0, queued: 0 });
   });
 
   it("launches a run once: a second launch of the same run starts nothing", async () => {
@@ -224,7 +224,7 @@ describe("LocalJobLauncher", () => {
       `${note('"attempt"')} console.error("data URL answered 503"); process.exit(75);`,
     );
     await launcher.launch(runId("j"), shards(runId("j"), 1));
-    expect(launcher.stats()).toEqual({ running: 1, queued: 0 });
+    expect(launcher.stats()).toMatchObject({ running: 1, queued: 0 });
     await launcher.drain(5_000);
     expect(await lines()).toEqual(["attempt", "attempt"]);
     expect(events).toHaveLength(1);
@@ -242,7 +242,7 @@ describe("LocalJobLauncher", () => {
     });
     await launcher.launch(runId("k"), shards(runId("k"), 4));
     await until(async () => (await lines()).length === 2);
-    expect(launcher.stats()).toEqual({ running: 2, queued: 2 });
+    expect(launcher.stats()).toMatchObject({ running: 2, queued: 2 });
     await launcher.cancel(runId("k"));
     expect(launcher.stats().queued).toBe(0);
     expect(await launcher.drain(5_000)).toBe(true);
@@ -250,7 +250,7 @@ describe("LocalJobLauncher", () => {
     expect(events).toEqual([]);
     // A cancelled run cannot be launched again.
     await launcher.launch(runId("k"), shards(runId("k"), 1));
-    expect(launcher.stats()).toEqual({ running: 0, queued: 0 });
+    expect(launcher.stats()).toMatchObject({ running: 0, queued: 0 });
   });
 
   it("drain resolves false when work is still running at the timeout", async () => {

@@ -97,6 +97,8 @@ interface Task {
  * reports what a dead or retried child cannot: `transient`, `crashed` and `deadline`.
  */
 export class LocalJobLauncher implements JobLauncher {
+  /** Children started since construction, re-runs included. */
+  #started = 0;
   readonly #options: LocalJobLauncherOptions;
   readonly #command: JobCommand;
   readonly #log: Logger;
@@ -154,8 +156,12 @@ export class LocalJobLauncher implements JobLauncher {
   }
 
   /** Children running, and shards waiting (queued or waiting to be retried). */
-  stats(): { running: number; queued: number } {
-    return { running: this.#running.size, queued: this.#queue.length + this.#retrying.size };
+  stats(): { running: number; queued: number; started: number } {
+    return {
+      running: this.#running.size,
+      queued: this.#queue.length + this.#retrying.size,
+      started: this.#started,
+    };
   }
 
   /**
@@ -226,6 +232,7 @@ export class LocalJobLauncher implements JobLauncher {
       ...(spec.traceparent ? { TRACEPARENT: spec.traceparent } : {}),
     });
     const echo = this.#options.echoStderr ?? true;
+    this.#started++;
     const child = spawn(this.#command.file, [...this.#command.args], {
       env,
       cwd: this.#options.cwd,
