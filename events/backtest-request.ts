@@ -57,6 +57,8 @@ export const BacktestRequestSchema = z
     tradeOnClose: z.boolean().optional(),
     /** Statistic that ranks combinations; the best one is kept in full. */
     sort: z.enum(SUMMARY_STATS).default("sharpeRatio"),
+    /** Resources per Job pod (CPU and memory requests and limits); see knative/README. */
+    size: z.enum(["small", "medium", "large"]).optional(),
     /** Shards to split the sweep into; by default one per 2,000 combinations, at most 16. */
     shards: z.number().int().min(1).max(256).optional(),
     callbackUrl: z

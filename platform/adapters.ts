@@ -1,4 +1,5 @@
 // Picks the adapters from configuration: Postgres or PGlite, Redis or in-memory stand-ins.
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
@@ -28,6 +29,8 @@ export interface Adapters {
  * database is PGlite under DATA_HOME; without REDIS_URL the cache is in memory.
  */
 export async function openAdapters(config: Config, log: Logger): Promise<Adapters> {
+  // PGlite creates its own folder but not the ones above it.
+  if (!config.DATABASE_URL) mkdirSync(config.DATA_HOME, { recursive: true });
   const store = await PostgresRunStore.open({
     url: config.DATABASE_URL,
     pgliteDir: config.DATABASE_URL ? undefined : join(config.DATA_HOME, "pglite"),

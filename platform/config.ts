@@ -73,6 +73,20 @@ export const ConfigSchema = z.object({
   JOB_DEADLINE_SECONDS: int(1, 7 * 24 * 3600).default(600),
   /** Worker threads per shard. */
   JOB_WORKERS: int(1, 64).default(1),
+  /** Kubernetes launcher: the backtest-job image, chosen by the operator, never by a request. */
+  JOB_IMAGE: z.string().min(1).default("zixly/backtest-job:latest"),
+  /** Kubernetes launcher: namespace of the Jobs (the functions' own, from the downward API). */
+  JOB_NAMESPACE: z.string().regex(/^[a-z0-9-]{1,63}$/).default("default"),
+  /** Kubernetes launcher: pods of one Job running at once. */
+  JOB_PARALLELISM: int(1, 1000).default(4),
+  /** Kubernetes launcher: retries per shard index for transient failures. */
+  JOB_BACKOFF_LIMIT_PER_INDEX: int(0, 20).default(1),
+  /** Kubernetes launcher: how long a finished Job is kept. */
+  JOB_TTL_SECONDS: int(0, 30 * 24 * 3600).default(3600),
+  /** Kubernetes launcher: a Kueue LocalQueue; set, Jobs are created suspended for Kueue to admit. */
+  KUEUE_QUEUE: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
+  /** The reaper fails runs still running this long after their deadline. */
+  REAPER_GRACE_SECONDS: int(0, 7 * 24 * 3600).default(300),
   /** Data fetched from a url: size cap and timeout. */
   FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   FETCH_TIMEOUT_MS: int(100, 10 * 60_000).default(30_000),

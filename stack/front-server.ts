@@ -1,8 +1,8 @@
 // The one HTTP server of the embedded stack: webhooks, the broker ingress, and the api.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
+import { guardBody } from "../platform/http/body-guard.ts";
 import { HttpError, PayloadTooLarge } from "../platform/http/http-errors.ts";
-import { sendError } from "../platform/http/send-error.ts";
 import type { Logger } from "../platform/log.ts";
 
 /** What the front server routes to. */
@@ -31,24 +31,7 @@ export function frontServer(routes: FrontRoutes): Server {
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path.startsWith("/webhooks/")) {
-      if (req.method === "POST") {
-        const length = req.headers["content-length"];
-        if (length === undefined) {
-          req.resume();
-          sendError(
-            res,
-            new HttpError(411, "length_required", "webhooks need a Content-Length header"),
-            log,
-          );
-          return;
-        }
-        if (Number(length) > routes.maxBodyBytes) {
-          req.resume();
-          sendError(res, new PayloadTooLarge(routes.maxBodyBytes, Number(length)), log);
-          return;
-        }
-        req.headers["content-type"] = "application/octet-stream";
-      }
+      if (!guardBody(req, res, { maxBodyBytes: routes.maxBodyBytes, raw: true }, log)) return;
       ingest.emit("request", req, res);
     } else if (path === "/broker/default") {
       routes.broker(req, res);

@@ -2,6 +2,11 @@
 import * as functions from "@google-cloud/functions-framework";
 import type { Request, Response, Router } from "express";
 import { sendError } from "../../platform/http/send-error.ts";
+import { createLogger } from "../../platform/log.ts";
+
+const log = createLogger("api");
+const logError = (message: string, fields: Record<string, unknown>) => log.error(message, fields);
+
 import { type ApiDeps, apiRouter } from "./handler.ts";
 
 /** The function's name: its `--target` and its Knative Service. */

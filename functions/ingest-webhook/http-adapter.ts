@@ -1,6 +1,11 @@
 // Adapts functions-framework's request/response to handleWebhook, with errors mapped in one place.
 import type { Request, Response } from "express";
 import { sendError } from "../../platform/http/send-error.ts";
+import { createLogger } from "../../platform/log.ts";
+
+// Used when the dependencies themselves failed to start (a database down at boot, say).
+const fallbackLog = createLogger("ingest-webhook");
+
 import { handleWebhook, type IngestDeps } from "./handler.ts";
 
 function headerMap(req: Request): Record<string, string | undefined> {
@@ -37,7 +42,7 @@ export function ingestHttp(deps: () => Promise<IngestDeps>) {
       );
       res.status(202).json({ runId: accepted.runId, statusUrl: accepted.statusUrl });
     } catch (error) {
-      sendError(res, error, (m, f) => d?.log.error(m, f));
+      sendError(res, error, (m, f) => (d?.log ?? fallbackLog).error(m, f));
     }
   };
 }
