@@ -54,6 +54,8 @@ export const ConfigSchema = z.object({
   API_TOKEN: z.string().min(16).optional(),
   /** Where events go: the Knative broker (K_SINK is injected by SinkBinding), or the embedded one. */
   K_SINK: z.url().optional(),
+  /** Standalone broker (compose): where a Trigger's subscriber lives; {name} is its Service. */
+  SUBSCRIBER_URL_TEMPLATE: z.string().includes("{name}").default("http://{name}:8080/"),
   /** Public base URL for statusUrl links; defaults to http://localhost:PORT. */
   PUBLIC_URL: z.url().optional(),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(256 * 1024),
@@ -76,7 +78,10 @@ export const ConfigSchema = z.object({
   /** Kubernetes launcher: the backtest-job image, chosen by the operator, never by a request. */
   JOB_IMAGE: z.string().min(1).default("zixly/backtest-job:latest"),
   /** Kubernetes launcher: namespace of the Jobs (the functions' own, from the downward API). */
-  JOB_NAMESPACE: z.string().regex(/^[a-z0-9-]{1,63}$/).default("default"),
+  JOB_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/)
+    .default("default"),
   /** Kubernetes launcher: pods of one Job running at once. */
   JOB_PARALLELISM: int(1, 1000).default(4),
   /** Kubernetes launcher: retries per shard index for transient failures. */
@@ -84,7 +89,10 @@ export const ConfigSchema = z.object({
   /** Kubernetes launcher: how long a finished Job is kept. */
   JOB_TTL_SECONDS: int(0, 30 * 24 * 3600).default(3600),
   /** Kubernetes launcher: a Kueue LocalQueue; set, Jobs are created suspended for Kueue to admit. */
-  KUEUE_QUEUE: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
+  KUEUE_QUEUE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/)
+    .optional(),
   /** The reaper fails runs still running this long after their deadline. */
   REAPER_GRACE_SECONDS: int(0, 7 * 24 * 3600).default(300),
   /** Data fetched from a url: size cap and timeout. */
