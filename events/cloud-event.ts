@@ -29,7 +29,10 @@ export class InvalidEventData extends Error {
   }
 }
 
-/** Builds an event of type `type`, validating `data` against its schema first. */
+/**
+ * Builds an event of type `type`, validating `data` against its schema first. The SDK's own
+ * attribute validation is skipped: every attribute is set here, from values already checked.
+ */
 export function createEvent<T extends EventType>(
   type: T,
   data: EventData<T>,
@@ -37,16 +40,19 @@ export function createEvent<T extends EventType>(
 ): ZixlyEvent<T> {
   const parsed = EVENTS[type].data.safeParse(data);
   if (!parsed.success) throw new InvalidEventData(type, parsed.error.issues);
-  return new CloudEvent({
-    specversion: "1.0",
-    id: meta.id,
-    source: meta.source,
-    type,
-    time: meta.time ?? new Date().toISOString(),
-    datacontenttype: "application/json",
-    data: parsed.data as EventData<T>,
-    ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
-  }) as ZixlyEvent<T>;
+  return new CloudEvent(
+    {
+      specversion: "1.0",
+      id: meta.id,
+      source: meta.source,
+      type,
+      time: meta.time ?? new Date().toISOString(),
+      datacontenttype: "application/json",
+      data: parsed.data as EventData<T>,
+      ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
+    },
+    false,
+  ) as ZixlyEvent<T>;
 }
 
 /** HTTP binary mode: attributes as `ce-*` headers, the data as the JSON body. */

@@ -1,4 +1,6 @@
-// The event contract: request schema, event types and their data, CloudEvent helpers, publisher.
+// The event contract: request schema, event types and their data, the Knative source events we
+// consume, CloudEvent helpers, publisher.
+export * from "./apiserver-source.ts";
 export * from "./backtest-completed.ts";
 export * from "./backtest-failed.ts";
 export * from "./backtest-request.ts";
@@ -6,6 +8,7 @@ export * from "./backtest-requested.ts";
 export * from "./cloud-event.ts";
 export * from "./common.ts";
 export * from "./grid.ts";
+export * from "./ping-source.ts";
 export * from "./publisher.ts";
 export * from "./registry.ts";
 export * from "./run-id.ts";

@@ -1,12 +1,14 @@
 // Runs one function in its own process, as its container does: FUNCTION_TARGET picks it.
 // It is functions-framework's handling behind a front that adds what functions-framework
-// lacks: a body limit before anything is read, raw webhook bodies, /healthz, and draining
-// requests in flight on SIGTERM.
+// lacks: a body limit before anything is read, /healthz, and draining requests in flight on
+// SIGTERM. Webhooks go straight to the ingest handler on node:http.
 import { createServer } from "node:http";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { guardBody } from "../platform/http/body-guard.ts";
 import { createLogger } from "../platform/log.ts";
+import type { IngestDeps } from "./ingest-webhook/handler.ts";
+import { ingestNodeHandler } from "./ingest-webhook/node-http-adapter.ts";
 
 const TARGETS = [
   "ingest-webhook",
@@ -35,9 +37,15 @@ try {
 }
 // The function's index registers it and wires its dependencies from the environment.
 // From source the modules are TypeScript; in the image they are compiled JavaScript.
-await import(`./${target}/index${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`);
+const module = (await import(
+  `./${target}/index${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`
+)) as {
+  deps?: () => Promise<IngestDeps>;
+};
 const app = getTestServer(target);
-const rawBodies = target === "ingest-webhook";
+// Webhooks skip functions-framework's per-request machinery: docs/decisions/0015-ingest-path.md.
+const webhooks =
+  target === "ingest-webhook" && module.deps ? ingestNodeHandler(module.deps) : undefined;
 const logError = (m: string, f: Record<string, unknown>) => log.error(m, f);
 
 const server = createServer((req, res) => {
@@ -45,8 +53,11 @@ const server = createServer((req, res) => {
     res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
     return;
   }
-  if (!guardBody(req, res, { maxBodyBytes: config.MAX_BODY_BYTES, raw: rawBodies }, logError))
+  if (webhooks) {
+    webhooks(req, res);
     return;
+  }
+  if (!guardBody(req, res, config.MAX_BODY_BYTES, logError)) return;
   app.emit("request", req, res);
 });
 server.listen(config.PORT, () => log.info("serving", { target, port: config.PORT }));

@@ -37,18 +37,57 @@ export async function standaloneContext(config: Config, name: string): Promise<F
   if (!config.WEBHOOK_SECRET)
     throw new ConfigError("WEBHOOK_SECRET must be set for a standalone function");
   const log = createLogger(name);
-  const adapters = await openAdapters(config, log);
   const publisher = new HttpPublisher(config.K_SINK);
+  // Before the adapters: a launcher that cannot be built leaves no connection open.
+  const launcher = await launcherFor(config, config.K_SINK, publisher, log);
+  const adapters = await openAdapters(config, log);
   return {
     config,
     adapters,
     publisher,
-    launcher: localLauncher(config, config.K_SINK, publisher, log),
+    launcher,
     log,
     sources: sourcesFor(config, config.WEBHOOK_SECRET),
     signer: new Webhook(config.WEBHOOK_SECRET),
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
   };
+}
+
+/**
+ * The launcher JOB_LAUNCHER names: `local` child processes, or `kubernetes` Indexed Jobs. The
+ * Kubernetes client is imported only when chosen: it costs about half a second of cold start.
+ */
+export async function launcherFor(
+  config: Config,
+  sinkUrl: string,
+  publisher: Publisher,
+  log: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<JobLauncher> {
+  if (config.JOB_LAUNCHER === "local") return localLauncher(config, sinkUrl, publisher, log);
+  const [{ KubeConfig }, { KubernetesJobLauncher }] = await Promise.all([
+    import("@kubernetes/client-node"),
+    import("./launchers/kubernetes-job-launcher.ts"),
+  ]);
+  const kubeConfig = new KubeConfig();
+  // In a pod: the service account's token and CA; elsewhere: KUBECONFIG or ~/.kube/config.
+  if (env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromDefault();
+  return new KubernetesJobLauncher(kubeConfig, {
+    image: config.JOB_IMAGE,
+    namespace: config.JOB_NAMESPACE,
+    parallelism: config.JOB_PARALLELISM,
+    backoffLimitPerIndex: config.JOB_BACKOFF_LIMIT_PER_INDEX,
+    deadlineSeconds: config.JOB_DEADLINE_SECONDS,
+    ttlSecondsAfterFinished: config.JOB_TTL_SECONDS,
+    sinkUrl,
+    kueueQueue: config.KUEUE_QUEUE,
+    jobWorkers: config.JOB_WORKERS,
+    dataDir: config.DATA_DIR,
+    fetchMaxBytes: config.FETCH_MAX_BYTES,
+    fetchTimeoutMs: config.FETCH_TIMEOUT_MS,
+    log: log.child({ component: "kubernetes-launcher" }),
+  });
 }
 
 /** The local launcher: shards as child processes that report to `sinkUrl`. */

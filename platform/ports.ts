@@ -121,6 +121,16 @@ export interface RunStore {
   finalEventPublished(runId: string): Promise<boolean>;
   markFinalEventPublished(runId: string): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /**
+   * Queued or running runs whose `startedAt` (or, never started, `createdAt`) is before
+   * `olderThan`, oldest first: the reaper's candidates.
+   */
+  staleRuns(olderThan: Date, limit: number): Promise<RunRecord[]>;
+  /**
+   * Succeeded, failed or cancelled runs that finished before `finishedBefore` and whose final
+   * event was never marked published, oldest first. Rejected runs have no final event.
+   */
+  unpublishedFinalRuns(finishedBefore: Date, limit: number): Promise<RunRecord[]>;
   listRuns(query: RunsQuery): Promise<{ runs: RunRecord[]; total: number }>;
   results(runId: string, query: ResultsQuery): Promise<StoredResult[]>;
   /** Records that (source, id) was processed; false if it was already. */

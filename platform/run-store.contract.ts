@@ -287,6 +287,64 @@ export function runRunStoreContract(name: string, make: () => Promise<RunStoreHa
       expect(await store.finalEventPublished(newRunId())).toBe(false);
     });
 
+    it("finds queued and running runs started (or created) before a time, oldest first", async () => {
+      const queued = newRun();
+      await store.createRun(queued);
+      await sleep(5);
+      const started = newRun();
+      await store.createRun(started);
+      await sleep(5);
+      const finished = await running();
+      await store.failRun(finished.runId, "crashed", "gone");
+      const rejected = newRunId();
+      await store.rejectRun(rejected, "backtest", {}, "bad");
+      await sleep(5);
+      // Started last: its startedAt, not its earlier createdAt, is what counts.
+      await store.markRunning(started.runId);
+      const startedAt = (await store.getRun(started.runId))!.startedAt!;
+
+      const later = new Date(Date.now() + 60_000);
+      expect((await store.staleRuns(later, 10)).map((r) => r.runId)).toEqual([
+        queued.runId,
+        started.runId,
+      ]);
+      const [first] = await store.staleRuns(later, 1);
+      expect(first).toMatchObject({ runId: queued.runId, status: "queued", startedAt: null });
+      expect((await store.staleRuns(new Date(startedAt), 10)).map((r) => r.runId)).toEqual([
+        queued.runId,
+      ]);
+      expect(await store.staleRuns(new Date(Date.now() - 60_000), 10)).toEqual([]);
+    });
+
+    it("finds finished runs whose final event never went out, not rejected ones", async () => {
+      const failed = await running();
+      await store.failRun(failed.runId, "deadline", "too slow");
+      await sleep(5);
+      const succeeded = await running();
+      await store.completeRun(succeeded.runId);
+      const announced = await running();
+      await store.cancelRun(announced.runId);
+      await store.markFinalEventPublished(announced.runId);
+      await running();
+      await store.rejectRun(newRunId(), "backtest", {}, "bad");
+
+      const later = new Date(Date.now() + 60_000);
+      const found = await store.unpublishedFinalRuns(later, 10);
+      expect(found.map((r) => [r.runId, r.status])).toEqual([
+        [failed.runId, "failed"],
+        [succeeded.runId, "succeeded"],
+      ]);
+      expect(found[0]).toMatchObject({ errorCode: "deadline", error: "too slow" });
+      expect((await store.unpublishedFinalRuns(later, 1)).map((r) => r.runId)).toEqual([
+        failed.runId,
+      ]);
+      expect(await store.unpublishedFinalRuns(new Date(Date.now() - 60_000), 10)).toEqual([]);
+      await store.markFinalEventPublished(failed.runId);
+      expect((await store.unpublishedFinalRuns(later, 10)).map((r) => r.runId)).toEqual([
+        succeeded.runId,
+      ]);
+    });
+
     it("lists runs newest first, by status, paged, with the total", async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {

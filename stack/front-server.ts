@@ -1,38 +1,32 @@
 // The one HTTP server of the embedded stack: webhooks, the broker ingress, and the api.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { guardBody } from "../platform/http/body-guard.ts";
 import { HttpError, PayloadTooLarge } from "../platform/http/http-errors.ts";
 import type { Logger } from "../platform/log.ts";
 
 /** What the front server routes to. */
 export interface FrontRoutes {
-  /** functions-framework name of the webhook function. */
-  readonly ingest: string;
+  /** `POST /webhooks/:source`: the ingest function on node:http (see its node-http-adapter). */
+  readonly ingest: (req: IncomingMessage, res: ServerResponse) => void;
   /** functions-framework name of the api function. */
   readonly api: string;
   /** `POST /broker/default`: where Jobs publish their events. */
   readonly broker: (req: IncomingMessage, res: ServerResponse) => void;
-  readonly maxBodyBytes: number;
   readonly log: Logger;
 }
 
 /**
  * Routes `/webhooks/*` to the ingest function, `/broker/default` to the broker and the rest
- * to the api, each through functions-framework's own request handling. Webhook bodies are
- * checked against the limit before anything reads them, and handed over as raw bytes, so
- * that the function parses the JSON and answers its own 400.
+ * to the api, which runs through functions-framework's own request handling.
  */
 export function frontServer(routes: FrontRoutes): Server {
   // functions-framework's servers are used only for their request handlers; they never listen.
-  const ingest = getTestServer(routes.ingest);
   const api = getTestServer(routes.api);
   const log = (m: string, f: Record<string, unknown>) => routes.log.error(m, f);
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path.startsWith("/webhooks/")) {
-      if (!guardBody(req, res, { maxBodyBytes: routes.maxBodyBytes, raw: true }, log)) return;
-      ingest.emit("request", req, res);
+      routes.ingest(req, res);
     } else if (path === "/broker/default") {
       routes.broker(req, res);
     } else {

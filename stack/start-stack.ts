@@ -5,14 +5,19 @@ import type { CloudEventV1 } from "cloudevents";
 import { Webhook } from "standardwebhooks";
 import { apiDeps } from "../functions/api/deps.ts";
 import { API, registerApi } from "../functions/api/register.ts";
+import { deadLettersDeps } from "../functions/dead-letters/deps.ts";
+import { registerDeadLetters } from "../functions/dead-letters/register.ts";
 import { dispatchDeps } from "../functions/dispatch-backtest/deps.ts";
 import { DISPATCH_BACKTEST, registerDispatch } from "../functions/dispatch-backtest/register.ts";
 import { ingestDeps } from "../functions/ingest-webhook/deps.ts";
-import { INGEST_WEBHOOK, registerIngestWebhook } from "../functions/ingest-webhook/register.ts";
+import type { IngestDeps } from "../functions/ingest-webhook/handler.ts";
+import { ingestNodeHandler } from "../functions/ingest-webhook/node-http-adapter.ts";
+import { registerIngestWebhook } from "../functions/ingest-webhook/register.ts";
 import { notifyDeps } from "../functions/notify/deps.ts";
 import { NOTIFY, registerNotify } from "../functions/notify/register.ts";
 import { recordDeps } from "../functions/record-result/deps.ts";
 import { RECORD_RESULT, registerRecordResult } from "../functions/record-result/register.ts";
+import { WATCH_JOBS } from "../functions/watch-jobs/register.ts";
 import { type Adapters, openAdapters } from "../platform/adapters.ts";
 import { brokerIngress } from "../platform/broker/broker-ingress.ts";
 import { EmbeddedBroker, type Subscriber } from "../platform/broker/embedded-broker.ts";
@@ -90,10 +95,17 @@ export async function startStack(
   registerDispatch(async () => dispatchDeps(await ready()));
   registerRecordResult(async () => recordDeps(await ready()));
   registerNotify(async () => notifyDeps(await ready()));
+  // Registered for completeness only: the embedded broker records dead letters in the store
+  // itself (deadLetter below), so nothing here delivers to it.
+  registerDeadLetters(async () => deadLettersDeps(await ready()));
 
   const names = [DISPATCH_BACKTEST, RECORD_RESULT, NOTIFY];
+  // watch-jobs (Job failures and the reaper) watches Kubernetes through ApiServerSource and
+  // PingSource events, which nothing in one process sends: its Triggers are left out. Every
+  // other Trigger must name a subscriber here, or the broker refuses to start.
+  const triggers = (await loadTriggersFile()).filter((t) => t.subscriber !== WATCH_JOBS);
   const broker = new EmbeddedBroker({
-    triggers: await loadTriggersFile(),
+    triggers,
     delivery: await loadBrokerDeliveryFile(),
     subscribers: Object.fromEntries(names.map((n) => [n, subscriber(n, log)])),
     deadLetter: (letter) => adapters.store.recordDeadLetter(letter),
@@ -101,11 +113,15 @@ export async function startStack(
   });
   const publisher = new InProcessPublisher(broker);
 
+  // Built once, when the stack listens: a webhook must not pay for wiring on every request.
+  let ingest: Promise<IngestDeps> | undefined;
   const server = frontServer({
-    ingest: INGEST_WEBHOOK,
+    ingest: ingestNodeHandler(() => {
+      ingest ??= ready().then(ingestDeps);
+      return ingest;
+    }),
     api: API,
     broker: brokerIngress(broker, { log: log.child({ component: "broker-ingress" }) }),
-    maxBodyBytes: config.MAX_BODY_BYTES,
     log,
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,5 @@
 // Webhook authentication per source, always on the raw body: Standard Webhooks, GitHub, token.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import type { SourceConfig } from "../../platform/config.ts";
 import { Forbidden, InvalidRequest, Unauthorized } from "../../platform/http/http-errors.ts";
 
@@ -35,23 +34,38 @@ function equalSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-// Standard Webhooks: the library checks the 5-minute tolerance both ways and compares in
-// constant time; its messages are mapped to ones that say which header is at fault.
+/** Standard Webhooks: reject timestamps more than 5 minutes from now, either way. */
+const TOLERANCE_SECONDS = 5 * 60;
+
+// Standard Webhooks (spec v1) on node:crypto: HMAC-SHA256 over `${id}.${timestamp}.${body}`
+// with the base64-decoded key, any one `v1,` entry of the signature header passing, compared
+// in constant time. The `standardwebhooks` library signs our callbacks and checks this in
+// the tests; its pure-JS SHA-256 was the largest cost on the webhook path.
 function standardWebhooks(secret: string): Verifier {
-  const webhook = new Webhook(secret);
+  const key = Buffer.from(secret.slice("whsec_".length), "base64");
   return ({ headers, rawBody }) => {
-    try {
-      webhook.verify(rawBody, headers as Record<string, string>, { jsonParse: false });
-    } catch (error) {
-      if (!(error instanceof WebhookVerificationError)) throw error;
-      const message = error.message.includes("Missing")
-        ? "missing webhook-id, webhook-timestamp or webhook-signature header"
-        : /too (old|new)|Invalid Signature Headers/.test(error.message)
-          ? "webhook-timestamp is not within 5 minutes of now"
-          : "webhook-signature does not match the body";
-      throw new Unauthorized(message);
+    const id = headers["webhook-id"];
+    const timestamp = headers["webhook-timestamp"];
+    const signatures = headers["webhook-signature"];
+    if (!id || !timestamp || !signatures) {
+      throw new Unauthorized("missing webhook-id, webhook-timestamp or webhook-signature header");
     }
-    return { webhookId: headers["webhook-id"], body: parseJson(rawBody) };
+    const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+    if (!(Math.abs(Date.now() / 1000 - seconds) <= TOLERANCE_SECONDS)) {
+      throw new Unauthorized("webhook-timestamp is not within 5 minutes of now");
+    }
+    const expected = createHmac("sha256", key)
+      .update(`${id}.${timestamp}.`)
+      .update(rawBody)
+      .digest();
+    const passes = signatures.split(" ").some((entry) => {
+      const [version, value] = entry.split(",", 2);
+      if (version !== "v1" || !value) return false;
+      const given = Buffer.from(value, "base64");
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!passes) throw new Unauthorized("webhook-signature does not match the body");
+    return { webhookId: id, body: parseJson(rawBody) };
   };
 }
 

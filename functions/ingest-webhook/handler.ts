@@ -52,17 +52,16 @@ export interface Accepted {
 /** W3C traceparent: version-traceid-parentid-flags. */
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-/** A fresh trace for a webhook that did not bring one. */
+/** A fresh trace for a webhook that did not bring one: 16 bytes of trace id, 8 of span id. */
 function newTraceparent(): string {
-  return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+  const hex = randomBytes(24).toString("hex");
+  return `00-${hex.slice(0, 32)}-${hex.slice(32)}-01`;
 }
 
-async function guard<T>(what: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (error) {
+function unavailable(what: string) {
+  return (error: unknown): never => {
     throw new Unavailable(`${what} is unavailable, try again`, { cause: error });
-  }
+  };
 }
 
 /**
@@ -77,9 +76,9 @@ export async function handleWebhook(input: WebhookInput, deps: IngestDeps): Prom
   }
   const { webhookId, body } = verify(input);
 
-  const limit = await guard("the rate limiter", () =>
-    deps.rate.hit(`source:${input.source}`, deps.limits.ratePerMinute, 60),
-  );
+  const limit = await deps.rate
+    .hit(`source:${input.source}`, deps.limits.ratePerMinute, 60)
+    .catch(unavailable("the rate limiter"));
   if (!limit.allowed) {
     throw new TooManyRequests(
       `more than ${deps.limits.ratePerMinute} webhooks a minute from source "${input.source}"`,
@@ -104,7 +103,7 @@ export async function handleWebhook(input: WebhookInput, deps: IngestDeps): Prom
   const statusUrl = `${deps.publicUrl}/runs/${runId}`;
   const replayKey = `${input.source}:${key}`;
 
-  if (await guard("the replay guard", () => deps.replay.seen(replayKey))) {
+  if (await deps.replay.seen(replayKey).catch(unavailable("the replay guard"))) {
     return { runId, statusUrl, replay: true };
   }
 

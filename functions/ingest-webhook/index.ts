@@ -7,4 +7,6 @@ import { registerIngestWebhook } from "./register.ts";
 // Bad configuration stops the process here, at start, not at the first request.
 const config = loadConfig();
 const context = once(() => standaloneContext(config, "ingest-webhook"));
-registerIngestWebhook(async () => ingestDeps(await context()));
+/** The function's dependencies, built once; functions/serve.ts serves webhooks with them. */
+export const deps = once(async () => ingestDeps(await context()));
+registerIngestWebhook(deps);

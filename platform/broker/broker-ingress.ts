@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromHttp, InvalidEventData, NotOurEvent } from "../../events/cloud-event.ts";
 import { PublishError } from "../../events/publisher.ts";
 import { HttpError, InvalidRequest, PayloadTooLarge, Unavailable } from "../http/http-errors.ts";
+import { readBody } from "../http/read-body.ts";
 import { sendError } from "../http/send-error.ts";
 import { createLogger, type Logger } from "../log.ts";
 import type { EmbeddedBroker } from "./embedded-broker.ts";
@@ -13,31 +14,6 @@ export const DEFAULT_INGRESS_LIMIT_BYTES = 1024 * 1024;
 export interface BrokerIngressOptions {
   readonly limitBytes?: number;
   readonly log?: Logger;
-}
-
-/** Reads the whole body, refusing it with 413 as soon as it passes `limitBytes`. */
-function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limitBytes) {
-    req.resume(); // discard the body so the answer can still be read
-    return Promise.reject(new PayloadTooLarge(limitBytes, declared));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        req.removeAllListeners("data");
-        req.resume(); // discard the rest so the answer can still be written
-        reject(new PayloadTooLarge(limitBytes));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 /**
@@ -60,7 +36,7 @@ export function brokerIngress(
         headers: { allow: "POST" },
       });
     }
-    const body = await readBody(req, limitBytes);
+    const body = (await readBody(req, limitBytes)).toString("utf8");
     let event: ReturnType<typeof fromHttp>;
     try {
       event = fromHttp(req.headers, body);

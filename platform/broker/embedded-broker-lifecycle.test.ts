@@ -31,6 +31,7 @@ describe("EmbeddedBroker with the knative/base definitions", () => {
           "record-result": recordResult.subscriber,
           "dispatch-backtest": ok,
           notify: ok,
+          "watch-jobs": ok,
         },
       },
     );

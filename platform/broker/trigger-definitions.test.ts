@@ -47,6 +47,9 @@ describe("the knative/base files", () => {
       ["com.zixly.backtest.shard.progress.v1", "record-result"],
       ["com.zixly.backtest.completed.v1", "notify"],
       ["com.zixly.backtest.failed.v1", "notify"],
+      ["dev.knative.apiserver.resource.add", "watch-jobs"],
+      ["dev.knative.apiserver.resource.update", "watch-jobs"],
+      ["dev.knative.sources.ping", "watch-jobs"],
     ]);
   });
 

@@ -19,6 +19,9 @@ import type {
   StoredResult,
 } from "../ports.ts";
 
+/** Finished runs that have a final event: rejected ones never had one. */
+const FINAL: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "cancelled"]);
+
 type MutableRun = { -readonly [K in keyof RunRecord]: RunRecord[K] } & {
   finalEventPublished: boolean;
 };
@@ -179,6 +182,29 @@ export class MemoryRunStore implements RunStore {
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const run = this.runs.get(runId);
     return run && toRecord(run);
+  }
+
+  async staleRuns(olderThan: Date, limit: number): Promise<RunRecord[]> {
+    const since = (r: MutableRun) => Date.parse(r.startedAt ?? r.createdAt);
+    return [...this.runs.values()]
+      .filter(
+        (r) => (r.status === "queued" || r.status === "running") && since(r) < olderThan.getTime(),
+      )
+      .sort((a, b) => since(a) - since(b) || compareDesc(b.runId, a.runId))
+      .slice(0, limit)
+      .map(toRecord);
+  }
+
+  async unpublishedFinalRuns(finishedBefore: Date, limit: number): Promise<RunRecord[]> {
+    const finished = (r: MutableRun) => Date.parse(r.finishedAt ?? "");
+    return [...this.runs.values()]
+      .filter(
+        (r) =>
+          FINAL.has(r.status) && !r.finalEventPublished && finished(r) < finishedBefore.getTime(),
+      )
+      .sort((a, b) => finished(a) - finished(b) || compareDesc(b.runId, a.runId))
+      .slice(0, limit)
+      .map(toRecord);
   }
 
   async listRuns(query: RunsQuery): Promise<{ runs: RunRecord[]; total: number }> {

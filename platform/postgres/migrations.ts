@@ -117,8 +117,30 @@ const initial: Migration = {
   },
 };
 
+/**
+ * The reaper's two queries, each over the few rows it can match (partial indexes): runs
+ * still active, by when they started, and finished runs whose final event never went out.
+ */
+const reaperIndexes: Migration = {
+  async up(db: AnyDb) {
+    await sql`create index runs_active on runs (coalesce(started_at, created_at))
+      where status in ('queued', 'running')`.execute(db);
+    await sql`create index runs_unpublished_final on runs (finished_at)
+      where not final_event_published and status in ('succeeded', 'failed', 'cancelled')`.execute(
+      db,
+    );
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex("runs_unpublished_final").ifExists().execute();
+    await db.schema.dropIndex("runs_active").ifExists().execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they apply. Never edit one that shipped. */
-export const MIGRATIONS: Readonly<Record<string, Migration>> = { "0001_initial": initial };
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001_initial": initial,
+  "0002_reaper_indexes": reaperIndexes,
+};
 
 /**
  * Brings the schema up to date; a no-op when it is. Safe to run from several processes at

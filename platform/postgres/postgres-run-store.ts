@@ -181,6 +181,37 @@ export class PostgresRunStore implements RunStore {
     return row && toRunRecord(row);
   }
 
+  async staleRuns(olderThan: Date, limit: number): Promise<RunRecord[]> {
+    // The expression and predicate of the runs_active index (migration 0002), written as
+    // literals so that the planner can match them without knowing the parameters.
+    const since = sql<Date>`coalesce(started_at, created_at)`;
+    const rows = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where(sql<boolean>`status in ('queued', 'running')`)
+      .where(since, "<", olderThan)
+      .orderBy(since)
+      .orderBy("run_id")
+      .limit(limit)
+      .execute();
+    return rows.map(toRunRecord);
+  }
+
+  async unpublishedFinalRuns(finishedBefore: Date, limit: number): Promise<RunRecord[]> {
+    // The predicate of the runs_unpublished_final index (migration 0002), as literals.
+    const rows = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where(sql<boolean>`not final_event_published`)
+      .where(sql<boolean>`status in ('succeeded', 'failed', 'cancelled')`)
+      .where("finished_at", "<", finishedBefore)
+      .orderBy("finished_at")
+      .orderBy("run_id")
+      .limit(limit)
+      .execute();
+    return rows.map(toRunRecord);
+  }
+
   async listRuns(query: RunsQuery): Promise<{ runs: RunRecord[]; total: number }> {
     let base = this.db.selectFrom("runs");
     if (query.status) base = base.where("status", "=", query.status);

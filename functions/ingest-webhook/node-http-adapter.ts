@@ -1,0 +1,62 @@
+// ingest-webhook straight on node:http: what our images and the stack serve webhooks with.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { NotFound } from "../../platform/http/http-errors.ts";
+import { readBody } from "../../platform/http/read-body.ts";
+import { sendError } from "../../platform/http/send-error.ts";
+import { createLogger } from "../../platform/log.ts";
+import { handleWebhook, type IngestDeps } from "./handler.ts";
+
+const PATH = /^\/webhooks\/([^/?#]+)\/?(?:\?.*)?$/;
+const fallbackLog = createLogger("ingest-webhook");
+
+/**
+ * `POST /webhooks/:source` without functions-framework in between. The benchmark showed
+ * functions-framework's per-request domain, express and body parsers costing three times
+ * the handler itself (docs/decisions/0015-ingest-path.md); here the body is read once, as
+ * bytes, under the limit, and a refusal never reads more than it must. The function still
+ * registers with functions-framework (register.ts), which runs the same handler.
+ */
+export function ingestNodeHandler(
+  deps: () => Promise<IngestDeps>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void serve(req, res, deps);
+  };
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  getDeps: () => Promise<IngestDeps>,
+): Promise<void> {
+  let deps: IngestDeps | undefined;
+  try {
+    deps = await getDeps();
+    const match = PATH.exec(req.url ?? "");
+    if (req.method !== "POST" || !match) {
+      req.resume();
+      throw new NotFound("use POST /webhooks/:source");
+    }
+    const rawBody = await readBody(req, deps.limits.maxBodyBytes);
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      headers[k] = Array.isArray(v) ? v.join(", ") : v;
+    const accepted = await handleWebhook(
+      {
+        source: decodeURIComponent(match[1]),
+        headers,
+        rawBody,
+        ip: req.socket.remoteAddress ?? "",
+      },
+      deps,
+    );
+    const body = JSON.stringify({ runId: accepted.runId, statusUrl: accepted.statusUrl });
+    res.writeHead(202, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+  } catch (error) {
+    sendError(res, error, (m, f) => (deps?.log ?? fallbackLog).error(m, f));
+  }
+}
