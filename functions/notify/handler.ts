@@ -29,6 +29,9 @@ export interface NotifyDeps {
   readonly fetch?: typeof fetch;
 }
 
+/** The processed-events namespace of delivered callbacks. */
+const CALLBACKS = "notify-callback";
+
 export type NotifyOutcome = "sent" | "no-callback" | "duplicate" | "refused" | "invalid";
 
 /**
@@ -61,7 +64,9 @@ export async function handleFinalEvent(
     log.warn("callback refused", { callbackUrl: data.callbackUrl, refusal });
     return "refused";
   }
-  if (await deps.store.wasProcessed(raw.source, raw.id)) return "duplicate";
+  // Keyed by the event id alone: a run's final event has one id (`${runId}/completed`)
+  // whichever function published it (record-result, the api, the reaper's re-publish).
+  if (await deps.store.wasProcessed(CALLBACKS, raw.id)) return "duplicate";
 
   const { callbackUrl, ...rest } = data;
   const body = JSON.stringify({
@@ -86,7 +91,7 @@ export async function handleFinalEvent(
   });
   await response.arrayBuffer().catch(() => undefined);
   if (!response.ok) throw new Error(`callback to ${callbackUrl} answered ${response.status}`);
-  await deps.store.markProcessed(raw.source, raw.id);
+  await deps.store.markProcessed(CALLBACKS, raw.id);
   log.info("callback sent", { callbackUrl, status: response.status });
   return "sent";
 }
