@@ -42,6 +42,14 @@ export const BestSchema = z
     tradesTotal: z.number().int().min(0),
     /** [epoch ms, equity] pairs, evenly spaced, at most 200. */
     equityCurve: z.array(z.tuple([z.number(), z.number()])).max(200),
+    /**
+     * Buy and hold at the times of `equityCurve`: the starting equity put in the asset at the
+     * first bar's close. Optional: shards before it was added, and the api's fixtures, lack it.
+     */
+    buyHoldCurve: z
+      .array(z.tuple([z.number(), z.number()]))
+      .max(200)
+      .optional(),
   })
   .strict();
 export type Best = z.infer<typeof BestSchema>;

@@ -25,6 +25,12 @@ export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 export const ConfigSchema = z.object({
   /** HTTP port of `npm start` and of each function (functions-framework reads PORT too). */
   PORT: int(0, 65535).default(8080),
+  /**
+   * Port of the Prometheus `/metrics` server that functions/serve.ts starts beside the
+   * function, off its request path (docs/metrics.md). Not 9090 or 9091: in a Knative pod
+   * those belong to queue-proxy, which shares the pod's network namespace.
+   */
+  METRICS_PORT: int(0, 65535).default(9464),
   /** Postgres; unset means PGlite under DATA_HOME. */
   DATABASE_URL: z.string().optional(),
   /** Redis; unset means in-memory stand-ins. */
@@ -100,6 +106,10 @@ export const ConfigSchema = z.object({
   FETCH_TIMEOUT_MS: int(100, 10 * 60_000).default(30_000),
   /** Allow callbacks and data urls to plain http and private hosts (tests, local use). */
   ALLOW_INSECURE_URLS: bool.default(true),
+  /** An OTLP/HTTP collector, e.g. http://collector:4318; set, spans go to its /v1/traces. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** The `service.name` of the spans; defaults to the function's name (or `zixly-stack`). */
+  OTEL_SERVICE_NAME: z.string().min(1).max(255).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -5,6 +5,8 @@ import { type Adapters, openAdapters } from "./adapters.ts";
 import { type Config, ConfigError, type SourceConfig } from "./config.ts";
 import { LocalJobLauncher, type LocalJobLauncherOptions } from "./launchers/local-job-launcher.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { instrumentPublisher } from "./metrics/instrument-publisher.ts";
+import { watchRunsInFlight } from "./metrics/runs-in-flight.ts";
 import type { JobLauncher } from "./ports.ts";
 
 /** Shared by the functions of one process; each function picks what it needs. */
@@ -37,10 +39,16 @@ export async function standaloneContext(config: Config, name: string): Promise<F
   if (!config.WEBHOOK_SECRET)
     throw new ConfigError("WEBHOOK_SECRET must be set for a standalone function");
   const log = createLogger(name);
-  const publisher = new HttpPublisher(config.K_SINK);
+  const publisher = instrumentPublisher(new HttpPublisher(config.K_SINK));
   // Before the adapters: a launcher that cannot be built leaves no connection open.
   const launcher = await launcherFor(config, config.K_SINK, publisher, log);
   const adapters = await openAdapters(config, log);
+  // A count of the whole store, so one kind of pod reports it, not every pod of every function.
+  if (name === "api") {
+    watchRunsInFlight(adapters.store, {
+      onError: (error) => log.warn("runs in flight not counted", { error: String(error) }),
+    });
+  }
   return {
     config,
     adapters,
@@ -86,6 +94,7 @@ export async function launcherFor(
     dataDir: config.DATA_DIR,
     fetchMaxBytes: config.FETCH_MAX_BYTES,
     fetchTimeoutMs: config.FETCH_TIMEOUT_MS,
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
     log: log.child({ component: "kubernetes-launcher" }),
   });
 }
@@ -108,6 +117,10 @@ export function localLauncher(
       JOB_WORKERS: String(config.JOB_WORKERS),
       FETCH_MAX_BYTES: String(config.FETCH_MAX_BYTES),
       FETCH_TIMEOUT_MS: String(config.FETCH_TIMEOUT_MS),
+      // Each shard sends its span to the same collector (docs/tracing.md).
+      ...(config.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? { OTEL_EXPORTER_OTLP_ENDPOINT: config.OTEL_EXPORTER_OTLP_ENDPOINT }
+        : {}),
     },
     log: log.child({ component: "local-launcher" }),
     ...overrides,

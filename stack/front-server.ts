@@ -1,7 +1,6 @@
-// The one HTTP server of the embedded stack: webhooks, the broker ingress, and the api.
+// The one HTTP server of the embedded stack: webhooks, the broker ingress, /metrics and the api.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { HttpError, PayloadTooLarge } from "../platform/http/http-errors.ts";
 import type { Logger } from "../platform/log.ts";
 
 /** What the front server routes to. */
@@ -12,23 +11,27 @@ export interface FrontRoutes {
   readonly api: string;
   /** `POST /broker/default`: where Jobs publish their events. */
   readonly broker: (req: IncomingMessage, res: ServerResponse) => void;
+  /** `GET /metrics`: the whole process's Prometheus metrics; absent, the api answers. */
+  readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly log: Logger;
 }
 
 /**
- * Routes `/webhooks/*` to the ingest function, `/broker/default` to the broker and the rest
- * to the api, which runs through functions-framework's own request handling.
+ * Routes `/webhooks/*` to the ingest function, `/broker/default` to the broker, `/metrics`
+ * to the metrics, and the rest to the api, which runs through functions-framework's own
+ * request handling.
  */
 export function frontServer(routes: FrontRoutes): Server {
   // functions-framework's servers are used only for their request handlers; they never listen.
   const api = getTestServer(routes.api);
-  const log = (m: string, f: Record<string, unknown>) => routes.log.error(m, f);
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path.startsWith("/webhooks/")) {
       routes.ingest(req, res);
     } else if (path === "/broker/default") {
       routes.broker(req, res);
+    } else if (path === "/metrics" && routes.metrics) {
+      routes.metrics(req, res);
     } else {
       api.emit("request", req, res);
     }

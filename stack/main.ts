@@ -1,12 +1,18 @@
 // npm start: the whole pipeline in one process, with a banner that shows how to use it.
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { createLogger } from "../platform/log.ts";
+import { startTracing } from "../platform/tracing.ts";
 import { banner } from "./banner.ts";
 import { startStack } from "./start-stack.ts";
 
 const log = createLogger("stack");
 try {
   const config = loadConfig();
+  // Per process, so here and not in startStack, which tests start many times (docs/tracing.md).
+  const tracing = await startTracing(
+    config.OTEL_SERVICE_NAME ?? "zixly-stack",
+    config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  );
   const stack = await startStack(config, log);
   process.stdout.write(banner(stack));
   let stopping = false;
@@ -15,7 +21,7 @@ try {
     stopping = true;
     log.info("draining before exit", { signal });
     stack.stop().then(
-      () => process.exit(0),
+      () => tracing.shutdown().then(() => process.exit(0)),
       (error: unknown) => {
         log.error("shutdown failed", { error: String(error) });
         process.exit(1);

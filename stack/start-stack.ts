@@ -33,6 +33,9 @@ import type {
   LocalJobLauncherOptions,
 } from "../platform/launchers/local-job-launcher.ts";
 import type { Logger } from "../platform/log.ts";
+import { instrumentPublisher } from "../platform/metrics/instrument-publisher.ts";
+import { metricsHandler } from "../platform/metrics/metrics-endpoint.ts";
+import { watchRunsInFlight } from "../platform/metrics/runs-in-flight.ts";
 import { frontServer } from "./front-server.ts";
 import { ensureWebhookSecret } from "./webhook-secret.ts";
 
@@ -111,7 +114,7 @@ export async function startStack(
     deadLetter: (letter) => adapters.store.recordDeadLetter(letter),
     log: log.child({ component: "broker" }),
   });
-  const publisher = new InProcessPublisher(broker);
+  const publisher = instrumentPublisher(new InProcessPublisher(broker));
 
   // Built once, when the stack listens: a webhook must not pay for wiring on every request.
   let ingest: Promise<IngestDeps> | undefined;
@@ -122,6 +125,7 @@ export async function startStack(
     }),
     api: API,
     broker: brokerIngress(broker, { log: log.child({ component: "broker-ingress" }) }),
+    metrics: metricsHandler(),
     log,
   });
   await new Promise<void>((resolve, reject) => {
@@ -129,6 +133,9 @@ export async function startStack(
     server.listen(config.PORT, resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  const unwatchRuns = watchRunsInFlight(adapters.store, {
+    onError: (error) => log.warn("runs in flight not counted", { error: String(error) }),
+  });
   const url = `http://localhost:${port}`;
   // Jobs run as child processes and report to the broker ingress, as pods report to K_SINK.
   const launcher = localLauncher(
@@ -164,6 +171,7 @@ export async function startStack(
     server.closeAllConnections();
     await closed;
     await broker.close();
+    unwatchRuns();
     await adapters.close();
   };
   return { url, port, secret, context, broker, launcher, stop };

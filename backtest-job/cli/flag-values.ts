@@ -37,3 +37,12 @@ export function jsonFlag(flag: string, text: string): unknown {
     throw new BadInput(`${flag}: invalid JSON: ${reason}`, { cause: error });
   }
 }
+
+/** A whole number from 0 up, e.g. `--offset 0`. */
+export function nonNegativeIntegerFlag(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+    throw new BadInput(`${flag}: "${text}" is not a whole number of at least 0`);
+  }
+  return value;
+}

@@ -124,7 +124,7 @@ describe("bad input exits 2 with one line naming what and where", () => {
     [
       "unknown command",
       () => ["frob"],
-      /^error: unknown command "frob"; commands: backtest, sweep, submit, help$/,
+      /^error: unknown command "frob"; commands: backtest, sweep, submit, runs, run, results, watch, help$/,
     ],
     ["unknown flag", () => backtest("--speed", "1"), /^error: unknown flag --speed for backtest; /],
     [

@@ -6,7 +6,16 @@ import { type CliIo, processIo } from "./cli-io.ts";
 import { EXIT, reportError } from "./exit-code.ts";
 import { strategiesHelp, usage } from "./usage.ts";
 
-const COMMANDS = ["backtest", "sweep", "submit", "help"] as const;
+const COMMANDS = [
+  "backtest",
+  "sweep",
+  "submit",
+  "runs",
+  "run",
+  "results",
+  "watch",
+  "help",
+] as const;
 
 /**
  * Runs the CLI on `argv` (without node and the script) and returns the exit code:
@@ -41,6 +50,22 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     case "submit": {
       const { submitCommand } = await import("./submit-command.ts");
       return submitCommand(rest, io);
+    }
+    case "runs": {
+      const { runsCommand } = await import("./runs-command.ts");
+      return runsCommand(rest, io);
+    }
+    case "run": {
+      const { runCommand } = await import("./run-command.ts");
+      return runCommand(rest, io);
+    }
+    case "results": {
+      const { resultsCommand } = await import("./results-command.ts");
+      return resultsCommand(rest, io);
+    }
+    case "watch": {
+      const { watchCommand } = await import("./watch-command.ts");
+      return watchCommand(rest, io);
     }
     default:
       throw new BadInput(`unknown command "${command}"; commands: ${COMMANDS.join(", ")}`);

@@ -2,13 +2,15 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Webhook } from "standardwebhooks";
+import { getJson } from "./api-client.ts";
+import { ResultsPageSchema, RunViewSchema } from "./api-responses.ts";
 import { parseFlags } from "./args.ts";
 import { BadInput } from "./bad-input.ts";
 import type { CliIo } from "./cli-io.ts";
 import { EXIT } from "./exit-code.ts";
 import { positiveIntegerFlag, requireFlag } from "./flag-values.ts";
-import { formatNumber, formatTable } from "./format-table.ts";
-import { progressBar } from "./progress-bar.ts";
+import { followRun } from "./follow-run.ts";
+import { resultsTable } from "./results-table.ts";
 
 const FLAGS = {
   url: { type: "string" },
@@ -21,22 +23,6 @@ const FLAGS = {
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-const SUMMARY = [
-  "equityFinal",
-  "returnPct",
-  "maxDrawdownPct",
-  "sharpeRatio",
-  "trades",
-  "winRatePct",
-];
-
-interface RunStatus {
-  runId: string;
-  status: string;
-  progress: { done: number; total: number };
-  error: string | null;
-}
 
 /**
  * Sends `--request FILE` to `--url`, signed with `--secret` (Standard Webhooks), then polls
@@ -77,70 +63,37 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
     statusUrl?: string;
     error?: { message?: string };
   };
-  if (response.status !== 202 || !answer.statusUrl) {
+  const statusUrl = answer.statusUrl;
+  if (response.status !== 202 || !statusUrl) {
     throw new BadInput(
       `the webhook answered ${response.status}: ${answer.error?.message ?? "no run"}`,
     );
   }
   io.stderr(`run ${answer.runId} accepted\n`);
   if (flags["no-wait"]) {
-    io.stdout(flags.json ? `${JSON.stringify(answer)}\n` : `${answer.statusUrl}\n`);
+    io.stdout(flags.json ? `${JSON.stringify(answer)}\n` : `${statusUrl}\n`);
     return EXIT.ok;
   }
-  const headers: Record<string, string> = flags.token
-    ? { authorization: `Bearer ${flags.token}` }
-    : {};
-  const run = await follow(answer.statusUrl, headers, timeoutMs, io);
-  const results = (await getJson(`${answer.statusUrl}/results?limit=${top}`, headers)) as {
-    results: { params: Record<string, number>; stats: Record<string, number | null> }[];
-  };
+  // The same fallback as the API commands, so one exported ZIXLY_TOKEN serves them all.
+  const auth = { token: flags.token || process.env.ZIXLY_TOKEN || undefined };
+  const context = { runId: answer.runId };
+  const run = await followRun(() => getJson(statusUrl, RunViewSchema, auth, context), io, {
+    intervalMs: 250,
+    timeoutMs,
+  });
+  const results = await getJson(
+    `${statusUrl}/results?limit=${top}`,
+    ResultsPageSchema,
+    auth,
+    context,
+  );
   if (flags.json) {
     io.stdout(`${JSON.stringify({ ...run, results: results.results })}\n`);
   } else if (run.status === "succeeded") {
-    const names = Object.keys(results.results[0]?.params ?? {});
-    io.stdout(
-      `${formatTable(
-        [
-          ...names.map((title) => ({ title, align: "right" as const })),
-          ...SUMMARY.map((title) => ({ title, align: "right" as const })),
-        ],
-        results.results.map((r) => [
-          ...names.map((n) => formatNumber(r.params[n])),
-          ...SUMMARY.map((s) => formatNumber(r.stats[s] ?? Number.NaN)),
-        ]),
-      )}`,
-    );
+    io.stdout(resultsTable(results.results));
   } else {
     io.stdout(`run ${run.runId} ${run.status}: ${run.error ?? ""}\n`);
   }
   // A run that failed is not bad input: exit 1, and the line above says why.
   return run.status === "succeeded" ? EXIT.ok : 1;
-}
-
-async function getJson(url: string, headers: Record<string, string>): Promise<unknown> {
-  const response = await fetch(url, { headers });
-  if (!response.ok) throw new BadInput(`GET ${url} answered ${response.status}`);
-  return response.json();
-}
-
-async function follow(
-  statusUrl: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-  io: CliIo,
-): Promise<RunStatus> {
-  const bar = io.stderrIsTTY ? progressBar(io.stderr) : undefined;
-  const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const run = (await getJson(statusUrl, headers)) as RunStatus;
-      bar?.update(run.progress.done, run.progress.total);
-      if (!["queued", "running"].includes(run.status)) return run;
-      if (Date.now() > deadline)
-        throw new BadInput(`--timeout: run still ${run.status} after ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    bar?.clear();
-  }
 }

@@ -2,6 +2,7 @@
 import { STRATEGIES } from "../engine/strategies/index.ts";
 import type { AnyStrategy } from "../engine/strategy.ts";
 import { SUMMARY_STATS } from "../engine/summary.ts";
+import { DEFAULT_API_URL } from "./api-target.ts";
 
 const LINE_WIDTH = 80;
 
@@ -16,12 +17,16 @@ export function usage(): string {
   const strategies = STRATEGIES.map(
     (s) => `  ${s.name.padEnd(nameWidth)}  ${parameterNames(s).join(", ")}`,
   ).join("\n");
-  return `zixly: backtest a trading strategy, or sweep a grid of its parameters.
+  return `zixly: backtest a trading strategy, sweep a grid of its parameters, or follow runs.
 
 usage:
   zixly backtest --data DATA --strategy NAME --params JSON [options]
   zixly sweep --data DATA --strategy NAME --grid JSON [sweep options] [options]
   zixly submit --url URL --secret whsec_... --request FILE [--token T] [--top N] [--no-wait] [--json]
+  zixly runs [--status S] [--limit N] [--offset N] [api options]
+  zixly run ID [api options]
+  zixly results ID [--sort STAT] [--order asc|desc] [--limit N] [--offset N] [api options]
+  zixly watch ID [--interval MS] [--timeout SECONDS] [api options]
   zixly help [strategies]
 
 data:
@@ -58,7 +63,22 @@ ${strategies}
 submit:
   sends FILE (a BacktestRequest, see examples/) to a webhook URL, signed with the
   source's Standard Webhooks secret, follows the run with a progress bar and prints
-  its best rows; --token is the API's bearer token, --no-wait prints the status URL
+  its best rows; --token is the API's bearer token (or ZIXLY_TOKEN), --no-wait
+  prints the status URL
+
+api options (runs, run, results, watch read the runs API):
+  --url BASE         the API's base URL (default ZIXLY_URL, else ${DEFAULT_API_URL})
+  --token T          the API's bearer token (default ZIXLY_TOKEN)
+  --json             print the API's JSON instead of a table
+
+runs:     a page of runs, newest first; --status is one of queued, running,
+          succeeded, failed, rejected, cancelled; --limit 1 to 1000 (default 50)
+run:      one run: status, progress, times, error and its best combination
+results:  a page of a run's combinations ranked by --sort STAT (default sharpeRatio,
+          --order desc), any statistic that --sort of sweep takes
+watch:    follows a run with a progress bar, polling every --interval MS (default
+          1000) for at most --timeout SECONDS (default: no limit), then prints it;
+          exit 0 when it succeeded, 1 when it failed, was cancelled or rejected
 
 exit codes: 0 done, 1 internal error or failed run, 2 bad input (the message says which flag)
 `;

@@ -8,6 +8,7 @@ import {
   shardProgress,
 } from "../../events/index.ts";
 import { createLogger, type Logger } from "../../platform/log.ts";
+import { inSpan } from "../../platform/tracing.ts";
 import { runSweep } from "../sweep-pool.ts";
 import { classifyFailure, EXIT, type ExitCode } from "./exit-codes.ts";
 import { type JobIdentity, parseJobIdentity, parseJobWork } from "./job-env.ts";
@@ -58,6 +59,26 @@ export async function runJob(
     baseLog.error("cannot start", { reason: String(error), traceparent: env.TRACEPARENT ?? null });
     return EXIT.badInput;
   }
+  // One span for the shard, under the run's trace (TRACEPARENT); any exit but 0 fails it.
+  const attributes = {
+    "faas.name": "backtest-job",
+    "zixly.run_id": identity.runId,
+    "zixly.shard_index": identity.shard.index,
+  };
+  return inSpan("backtest-job", identity.traceparent, attributes, async (span) => {
+    const code = await runShard(env, identity, baseLog, deps);
+    if (code !== EXIT.ok) span.fail(`the shard exited with code ${code}`);
+    return code;
+  });
+}
+
+/** The shard, once the Job knows who it is: sweep and publish, or publish the failure. */
+async function runShard(
+  env: Readonly<Record<string, string | undefined>>,
+  identity: JobIdentity,
+  baseLog: Logger,
+  deps: JobDeps,
+): Promise<ExitCode> {
   const { runId, shard } = identity;
   const log = baseLog.child({
     runId,
@@ -117,7 +138,7 @@ export async function runJob(
       onProgress: progress.report,
     }).finally(() => progress.close());
 
-    const parts = shardParts(runId, shard, outcome, request.sort);
+    const parts = shardParts(runId, shard, outcome, request.sort, bars);
     const results = retrying(backoffMs);
     for (const part of parts) {
       await results.publish(

@@ -78,6 +78,21 @@ describe("encodeBest", () => {
     expect(best.equityCurve.at(-1)).toEqual([499_000, 599]);
   });
 
+  it("adds buy and hold from the first close at the equity curve's times, given the prices", async () => {
+    const outcome = await sweep(WIDE);
+    const best = encodeBest(outcome, "sharpeRatio", bars)!;
+    const cash = best.equityCurve[0][1];
+    expect(best.buyHoldCurve!.map((p) => p[0])).toEqual(best.equityCurve.map((p) => p[0]));
+    for (const [time, value] of best.buyHoldCurve!) {
+      const i = bars.time.indexOf(time);
+      expect(value).toBeCloseTo((cash * bars.close[i]) / bars.close[0], 9);
+    }
+    expect(encodeBest(outcome, "sharpeRatio")!.buyHoldCurve).toBeUndefined();
+    const parts = shardParts(RUN_ID, { index: 0, count: 1 }, outcome, "sharpeRatio", bars);
+    expect(ShardCompletedData.safeParse(parts[0]).success).toBe(true);
+    expect(parts[0].best?.buyHoldCurve).toHaveLength(best.equityCurve.length);
+  });
+
   it("turns non-finite statistics into null", async () => {
     const outcome = await sweep({ fast: 5, slow: 20 });
     const top = { ...outcome.top[0], stats: { ...outcome.top[0].stats, profitFactor: Number.NaN } };

@@ -7,7 +7,7 @@ import {
 } from "../../events/index.ts";
 import type { SummaryStat } from "../engine/summary.ts";
 import type { SweepOutcome } from "../sweep-pool.ts";
-import { encodeBest } from "./best-result.ts";
+import { encodeBest, type Prices } from "./best-result.ts";
 import { encodeRows } from "./result-rows.ts";
 
 /**
@@ -28,15 +28,17 @@ const finite = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
  * The `shard.completed` data of a shard, part 0 first. A part holds at most ROWS_PER_PART
  * rows and MAX_PART_BYTES bytes, so part 0, which also carries `metrics` and `best`, may
  * hold fewer rows than the others. A shard without combinations gives one part with no rows.
+ * `prices` (the swept bars) add the buy-and-hold curve to `best`.
  */
 export function shardParts(
   runId: string,
   shard: ShardRef,
   outcome: ShardOutcome,
   sort: SummaryStat,
+  prices?: Prices,
 ): ShardCompleted[] {
   const rows = encodeRows(outcome.table, outcome.plan);
-  const best = encodeBest(outcome, sort);
+  const best = encodeBest(outcome, sort, prices);
   const metrics = {
     evaluated: outcome.evaluated,
     elapsedMs: finite(outcome.elapsedMs),

@@ -1,4 +1,4 @@
-// api: runs, their progress and results, cancellation, health; bearer-token auth when configured.
+// api: runs, progress, results, cancellation, health and the dashboard; bearer auth when configured.
 import { timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { z } from "zod";
@@ -13,6 +13,8 @@ import {
 import { sendError } from "../../platform/http/send-error.ts";
 import type { Logger } from "../../platform/log.ts";
 import type { JobLauncher, ProgressStore, RunStore } from "../../platform/ports.ts";
+import { dashboardRouter } from "./dashboard/dashboard-router.ts";
+import { runEvents } from "./dashboard/run-events.ts";
 import { runView } from "./run-view.ts";
 
 /** What the api needs. */
@@ -22,7 +24,10 @@ export interface ApiDeps {
   readonly launcher: JobLauncher;
   readonly publisher: Publisher;
   readonly log: Logger;
-  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every route but /healthz and the dashboard's files needs
+   * `Authorization: Bearer <token>`; /runs/events also takes it as `?token=`.
+   */
   readonly apiToken?: string;
 }
 
@@ -78,6 +83,9 @@ export function apiRouter(deps: ApiDeps): Router {
       res.status(database ? 200 : 503).json({ status: database ? "ok" : "degraded", database });
     }),
   );
+  router.use(dashboardRouter());
+  // Before the bearer guard: the stream checks the token itself, header or query (see there).
+  router.get("/runs/events", runEvents(deps));
   if (deps.apiToken) router.use(bearer(deps.apiToken));
 
   const loadRun = async (id: string) => {

@@ -3,11 +3,10 @@ import * as functions from "@google-cloud/functions-framework";
 import type { Request, Response, Router } from "express";
 import { sendError } from "../../platform/http/send-error.ts";
 import { createLogger } from "../../platform/log.ts";
+import { type ApiDeps, apiRouter } from "./handler.ts";
 
 const log = createLogger("api");
 const logError = (message: string, fields: Record<string, unknown>) => log.error(message, fields);
-
-import { type ApiDeps, apiRouter } from "./handler.ts";
 
 /** The function's name: its `--target` and its Knative Service. */
 export const API = "api";
@@ -19,12 +18,10 @@ export function registerApi(deps: () => Promise<ApiDeps>): void {
     try {
       router ??= deps().then(apiRouter);
       const r = await router;
-      r(req, res, (error?: unknown) =>
-        sendError(res, error ?? new Error("unrouted"), () => undefined),
-      );
+      r(req, res, (error?: unknown) => sendError(res, error ?? new Error("unrouted"), logError));
     } catch (error) {
       router = undefined;
-      sendError(res, error, () => undefined);
+      sendError(res, error, logError);
     }
   });
 }

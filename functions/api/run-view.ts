@@ -7,6 +7,10 @@ export interface RunView {
   status: RunRecord["status"];
   strategy: string;
   label: string | null;
+  /** Where the bars came from, for people: never the inline CSV, never a URL's query. */
+  dataSource: DataSourceView;
+  /** The statistic that ranks the run's combinations. */
+  sort: RunRecord["sort"];
   combinations: number;
   shards: number;
   progress: { done: number; total: number };
@@ -16,6 +20,40 @@ export interface RunView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+/** A run's data source, summarised: its kind and a short description. */
+export interface DataSourceView {
+  kind: "synthetic" | "path" | "url" | "inline" | "unknown";
+  detail: string;
+}
+
+/**
+ * Summarises `request.data`. The request is `unknown` because a rejected run keeps whatever
+ * arrived. A URL shows its origin and path only: its query may hold a signature or a token.
+ */
+export function dataSourceView(request: unknown): DataSourceView {
+  const data = (request as { data?: Record<string, unknown> } | null)?.data;
+  if (data && typeof data === "object") {
+    const synthetic = data.synthetic as { bars?: unknown; seed?: unknown } | undefined;
+    if (synthetic && typeof synthetic === "object")
+      return {
+        kind: "synthetic",
+        detail: `${String(synthetic.bars)} bars, seed ${String(synthetic.seed)}`,
+      };
+    if (typeof data.path === "string") return { kind: "path", detail: data.path };
+    if (typeof data.url === "string") {
+      try {
+        const url = new URL(data.url);
+        return { kind: "url", detail: `${url.origin}${url.pathname}` };
+      } catch {
+        return { kind: "url", detail: "(not a valid URL)" };
+      }
+    }
+    if (typeof data.csv === "string")
+      return { kind: "inline", detail: `${Buffer.byteLength(data.csv)} bytes of CSV` };
+  }
+  return { kind: "unknown", detail: "" };
 }
 
 /**
@@ -33,6 +71,8 @@ export function runView(run: RunRecord, live?: { done: number; total: number }):
     status: run.status,
     strategy: run.strategy,
     label: run.label,
+    dataSource: dataSourceView(run.request),
+    sort: run.sort,
     combinations: run.combinations,
     shards: run.shardCount,
     progress: { done, total },

@@ -1,6 +1,7 @@
 // dead-letters: the Broker's deadLetterSink; keeps each event the broker gave up on, once, for GET /dead-letters.
 import type { CloudEventV1 } from "cloudevents";
 import type { Logger } from "../../platform/log.ts";
+import { recordDeadLetter } from "../../platform/metrics/metrics.ts";
 import type { RunStore } from "../../platform/ports.ts";
 
 /** What dead-letters needs. */
@@ -40,6 +41,7 @@ export async function handleDeadLetter(
     event: storable(raw),
   });
   await deps.store.markProcessed(DEDUPE_SOURCE, key);
+  recordDeadLetter(subscriber);
   deps.log.warn("dead letter recorded", {
     eventId: raw.id,
     eventSource: raw.source,

@@ -2,6 +2,12 @@
 import type { Request, Response } from "express";
 import { sendError } from "../../platform/http/send-error.ts";
 import { createLogger } from "../../platform/log.ts";
+import { recordWebhook } from "../../platform/metrics/metrics.ts";
+import {
+  acceptedOutcome,
+  webhookOutcomeOf,
+  webhookSourceLabel,
+} from "../../platform/metrics/webhook-outcome.ts";
 
 // Used when the dependencies themselves failed to start (a database down at boot, say).
 const fallbackLog = createLogger("ingest-webhook");
@@ -21,10 +27,13 @@ function headerMap(req: Request): Record<string, string | undefined> {
 export function ingestHttp(deps: () => Promise<IngestDeps>) {
   return async (req: Request, res: Response): Promise<void> => {
     let d: IngestDeps | undefined;
+    let source = "unknown";
     try {
       d = await deps();
       const match = /^\/webhooks\/([^/?#]+)\/?$/.exec(req.path);
+      source = webhookSourceLabel(match?.[1], d.sources);
       if (req.method !== "POST" || !match) {
+        recordWebhook(source, "not_found");
         res
           .status(404)
           .json({ error: { code: "not_found", message: "use POST /webhooks/:source" } });
@@ -40,8 +49,10 @@ export function ingestHttp(deps: () => Promise<IngestDeps>) {
         },
         d,
       );
+      recordWebhook(source, acceptedOutcome(accepted));
       res.status(202).json({ runId: accepted.runId, statusUrl: accepted.statusUrl });
     } catch (error) {
+      recordWebhook(source, webhookOutcomeOf(error));
       sendError(res, error, (m, f) => (d?.log ?? fallbackLog).error(m, f));
     }
   };

@@ -4,7 +4,14 @@ import { NotFound } from "../../platform/http/http-errors.ts";
 import { readBody } from "../../platform/http/read-body.ts";
 import { sendError } from "../../platform/http/send-error.ts";
 import { createLogger } from "../../platform/log.ts";
-import { handleWebhook, type IngestDeps } from "./handler.ts";
+import { recordWebhook } from "../../platform/metrics/metrics.ts";
+import {
+  acceptedOutcome,
+  webhookOutcomeOf,
+  webhookSourceLabel,
+} from "../../platform/metrics/webhook-outcome.ts";
+import type { IngestDeps } from "./handler.ts";
+import { handleTracedWebhook } from "./traced-webhook.ts";
 
 const PATH = /^\/webhooks\/([^/?#]+)\/?(?:\?.*)?$/;
 const fallbackLog = createLogger("ingest-webhook");
@@ -30,9 +37,11 @@ async function serve(
   getDeps: () => Promise<IngestDeps>,
 ): Promise<void> {
   let deps: IngestDeps | undefined;
+  let source = "unknown";
   try {
     deps = await getDeps();
     const match = PATH.exec(req.url ?? "");
+    source = webhookSourceLabel(match?.[1], deps.sources);
     if (req.method !== "POST" || !match) {
       req.resume();
       throw new NotFound("use POST /webhooks/:source");
@@ -41,7 +50,7 @@ async function serve(
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers))
       headers[k] = Array.isArray(v) ? v.join(", ") : v;
-    const accepted = await handleWebhook(
+    const accepted = await handleTracedWebhook(
       {
         source: decodeURIComponent(match[1]),
         headers,
@@ -50,6 +59,7 @@ async function serve(
       },
       deps,
     );
+    recordWebhook(source, acceptedOutcome(accepted));
     const body = JSON.stringify({ runId: accepted.runId, statusUrl: accepted.statusUrl });
     res.writeHead(202, {
       "content-type": "application/json",
@@ -57,6 +67,7 @@ async function serve(
     });
     res.end(body);
   } catch (error) {
+    recordWebhook(source, webhookOutcomeOf(error));
     sendError(res, error, (m, f) => (deps?.log ?? fallbackLog).error(m, f));
   }
 }

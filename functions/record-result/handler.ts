@@ -14,6 +14,11 @@ import {
 } from "../../events/index.ts";
 import { publishFinal } from "../../platform/final-event.ts";
 import type { Logger } from "../../platform/log.ts";
+import {
+  recordRunFinished,
+  recordShardFailed,
+  recordShardSucceeded,
+} from "../../platform/metrics/metrics.ts";
 import type { JobLauncher, ProgressStore, RunStore } from "../../platform/ports.ts";
 
 /** What record-result needs. */
@@ -63,8 +68,14 @@ export async function handleShardEvent(
       return progress(event.data as ShardProgress, deps, log);
     case shardCompleted.type:
       return completed(event.data as ShardCompleted, deps, log, traceparent);
-    case shardFailed.type:
-      return failed(event.data as ShardFailed, deps, log, traceparent);
+    case shardFailed.type: {
+      const data = event.data as ShardFailed;
+      const outcome = await failed(data, deps, log, traceparent);
+      // Every reported failure counts once handled, not only the one that failed the run;
+      // a delivery that threw is counted by its redelivery, and an exact duplicate twice.
+      recordShardFailed(data.code);
+      return outcome;
+    }
     default:
       return "ignored";
   }
@@ -101,6 +112,8 @@ async function completed(
     best: data.best,
     metrics: data.metrics,
   });
+  // Part 0 carries the shard's figures and is stored once: the shard is counted there, once.
+  if (outcome.recorded && data.part.index === 0) recordShardSucceeded(data.metrics);
   if (!outcome.runComplete) return outcome.recorded ? "stored" : "duplicate";
   // Every shard reported, so the run did start, even if dispatch has not marked it yet
   // (its markRunning comes after launch and may be retried): completeRun needs "running".
@@ -108,6 +121,7 @@ async function completed(
   const finished = await deps.store.completeRun(data.runId);
   const run = await deps.store.getRun(data.runId);
   if (run?.status !== "succeeded") return outcome.recorded ? "stored" : "duplicate";
+  if (finished) recordRunFinished("succeeded", run);
   // Marked once; the event goes out until it is published (a redelivery retries it).
   if (finished || !(await deps.store.finalEventPublished(data.runId))) {
     await publishFinal(run, deps, "/zixly/record-result", traceparent);
@@ -132,6 +146,7 @@ async function failed(
   const run = await deps.store.getRun(data.runId);
   if (run?.status !== "failed") return "ignored";
   if (changed) {
+    recordRunFinished("failed", run);
     // The run has failed: its other shards would only burn time.
     await deps.launcher.cancel(data.runId).catch((error: unknown) => {
       log.warn("could not cancel the other shards", { runId: data.runId, error: String(error) });

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromHttp, InvalidEventData, NotOurEvent } from "../../events/cloud-event.ts";
 import { PublishError } from "../../events/publisher.ts";
-import { HttpError, InvalidRequest, PayloadTooLarge, Unavailable } from "../http/http-errors.ts";
+import { HttpError, InvalidRequest, Unavailable } from "../http/http-errors.ts";
 import { readBody } from "../http/read-body.ts";
 import { sendError } from "../http/send-error.ts";
 import { createLogger, type Logger } from "../log.ts";

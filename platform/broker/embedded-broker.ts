@@ -4,6 +4,7 @@ import type { CloudEvent } from "cloudevents";
 import { checkEvent, type ZixlyEvent } from "../../events/cloud-event.ts";
 import { PublishError } from "../../events/publisher.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { recordBrokerDelivery, recordDeadLetter } from "../metrics/metrics.ts";
 import type { DeadLetter } from "../ports.ts";
 import { type AttemptResult, attemptDelivery, type Subscriber } from "./delivery-attempt.ts";
 import { backoffMs, deadLetterOf, verdictFor } from "./delivery-rules.ts";
@@ -221,6 +222,7 @@ export class EmbeddedBroker {
       const rejected = result.reply ? this.forwardReply(result.reply) : undefined;
       if (rejected === undefined) {
         this.counts.delivered++;
+        recordBrokerDelivery(d.trigger.subscriber, "delivered");
         this.finish();
         return;
       }
@@ -233,6 +235,7 @@ export class EmbeddedBroker {
     }
     if (verdict === "retry" && d.tries <= d.delivery.retry) {
       this.counts.retried++;
+      recordBrokerDelivery(d.trigger.subscriber, "retried");
       try {
         await this.sleep(backoffMs(d.delivery, d.tries - 1), this.stopping.signal);
       } catch {
@@ -274,15 +277,19 @@ export class EmbeddedBroker {
     if (sink === undefined || !this.deadLetter) {
       // Knative: without a dead-letter sink a finally failed event is dropped.
       this.counts.dropped++;
+      recordBrokerDelivery(d.trigger.subscriber, "dropped");
       const why = sink === undefined ? "not set" : "not wired";
       this.log.warn(`delivery failed, dead-letter sink ${why}: event dropped`, fields);
     } else {
       try {
         await this.deadLetter(deadLetterOf(d.event, d.trigger.subscriber, result, reason));
         this.counts.deadLettered++;
+        recordBrokerDelivery(d.trigger.subscriber, "dead_lettered");
+        recordDeadLetter(d.trigger.subscriber);
         this.log.warn("delivery failed: event dead-lettered", fields);
       } catch (error) {
         this.counts.dropped++;
+        recordBrokerDelivery(d.trigger.subscriber, "dropped");
         this.log.error("dead-letter sink failed: event dropped", {
           ...fields,
           error: String(error),
@@ -294,6 +301,7 @@ export class EmbeddedBroker {
 
   private drop(d: Delivery, why: string): void {
     this.counts.dropped++;
+    recordBrokerDelivery(d.trigger.subscriber, "dropped");
     this.log.warn(`${why}: event dropped`, {
       trigger: d.trigger.name,
       eventId: d.event.id,

@@ -164,6 +164,17 @@ describe("buildJobSpec", () => {
     );
   });
 
+  it("passes the OTLP collector to the pods only when tracing is on", () => {
+    const traced = buildJobSpec(RUN_ID, shards(2), {
+      ...OPTIONS,
+      otlpEndpoint: "http://collector:4318",
+    });
+    expect(envOf(traced).OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://collector:4318");
+    expect(envOf(buildJobSpec(RUN_ID, shards(2), OPTIONS))).not.toHaveProperty(
+      "OTEL_EXPORTER_OTLP_ENDPOINT",
+    );
+  });
+
   it("keeps a request's strings as data: the image, command and env names are the operator's", () => {
     const sly: BacktestRequest = {
       ...REQUEST,

@@ -67,6 +67,8 @@ export interface JobSpecOptions {
   readonly dataDir: string;
   readonly fetchMaxBytes: number;
   readonly fetchTimeoutMs: number;
+  /** An OTLP/HTTP collector; set, each pod sends its shard's span there (docs/tracing.md). */
+  readonly otlpEndpoint?: string;
 }
 
 /** `bt-` and the 26 base32 characters of the run id: 29 characters, a DNS-1123 label. */
@@ -131,10 +133,13 @@ export function buildJobSpec(
     FETCH_MAX_BYTES: String(options.fetchMaxBytes),
     FETCH_TIMEOUT_MS: String(options.fetchTimeoutMs),
   };
-  const env = JOB_ENV_NAMES.flatMap((key) => {
+  const env: { name: string; value: string }[] = JOB_ENV_NAMES.flatMap((key) => {
     const value = values[key];
     return value === undefined || value === "" ? [] : [{ name: key, value }];
   });
+  // Optional, so outside the contract above: the Job runs the same without it.
+  if (options.otlpEndpoint)
+    env.push({ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: options.otlpEndpoint });
   const parallelism = Math.min(count, options.parallelism);
   const labels = jobLabels(runId);
   const kueue = options.kueueQueue !== undefined && options.kueueQueue !== "";

@@ -8,6 +8,7 @@ import {
   type ObservableMiddleware,
 } from "@kubernetes/client-node";
 import type { Logger } from "../log.ts";
+import { recordJobLaunched } from "../metrics/metrics.ts";
 import type { JobLauncher, ShardSpec } from "../ports.ts";
 import { buildJobSpec, type JobSpecOptions, jobName } from "./job-spec.ts";
 
@@ -63,6 +64,7 @@ export class KubernetesJobLauncher implements JobLauncher {
         { namespace: this.#options.namespace, body },
         this.#callOptions(),
       );
+      recordJobLaunched("kubernetes", shards.length);
       this.#log.info("job created", fields);
     } catch (error) {
       // The name is the run id, so an existing Job is this run's: a redelivery.

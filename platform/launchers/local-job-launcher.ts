@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createEvent, type FailureCode, type Publisher, shardFailed } from "../../events/index.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { recordJobLaunched } from "../metrics/metrics.ts";
 import type { JobLauncher, ShardSpec } from "../ports.ts";
 import { LineTail } from "./line-tail.ts";
 
@@ -65,10 +66,16 @@ const INHERITED_ENV = [
 ];
 
 /**
- * `node --import <tsx loader> <repo>/backtest-job/main.ts`. The loader is passed by absolute
- * URL: a bare `--import tsx` resolves from the child's working directory and fails outside the repo.
+ * From source, `node --import <tsx loader> <repo>/backtest-job/main.ts`: the loader is passed
+ * by absolute URL, since a bare `--import tsx` resolves from the child's working directory.
+ * Compiled, `node dist/backtest-job/main.js`.
  */
 export function defaultJobCommand(): JobCommand {
+  // Compiled (npm run build), the Job is plain JavaScript next to this file's dist folder.
+  if (!import.meta.url.endsWith(".ts")) {
+    const main = fileURLToPath(new URL("../../backtest-job/main.js", import.meta.url));
+    return { file: process.execPath, args: [main] };
+  }
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
   const main = fileURLToPath(new URL("../../backtest-job/main.ts", import.meta.url));
   return { file: process.execPath, args: ["--import", tsx, main] };
@@ -128,6 +135,7 @@ export class LocalJobLauncher implements JobLauncher {
     if (stranger) throw new RangeError(`shard of run ${stranger.runId} given to launch(${runId})`);
     if (this.#launched.has(runId)) return;
     this.#launched.add(runId);
+    recordJobLaunched("local", shards.length);
     for (const spec of shards) {
       this.#queue.push({ spec, attempt: 0, cancelled: false, timedOut: false, timers: [] });
     }

@@ -1,0 +1,85 @@
+// `zixly submit` against a fake webhook and API: signs, follows the statusUrl, prints the best.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { type FakeApi, fakeApi, RUN_ID, resultRow, runView } from "./test-support/fake-api.ts";
+import { runCli } from "./test-support/run-cli.ts";
+
+const SECRET = `whsec_${Buffer.from("a test secret of 32 bytes length").toString("base64")}`;
+
+describe("zixly submit", () => {
+  let api: FakeApi;
+  let dir: string;
+  let request: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "zixly-submit-"));
+    request = join(dir, "request.json");
+    await writeFile(request, JSON.stringify({ strategy: "sma-crossover" }));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  beforeEach(() => vi.stubEnv("ZIXLY_TOKEN", ""));
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await api?.close();
+  });
+
+  /** A webhook that accepts, then a run that is running once and then ends as `last`. */
+  async function pipeline(last: Record<string, unknown>) {
+    let polls = 0;
+    api = await fakeApi((r) => {
+      if (r.method === "POST") {
+        return { status: 202, json: { runId: RUN_ID, statusUrl: `${api.url}/runs/${RUN_ID}` } };
+      }
+      if (r.path.endsWith("/results")) {
+        return {
+          json: {
+            runId: RUN_ID,
+            status: last.status,
+            total: 1,
+            sort: "sharpeRatio",
+            order: "desc",
+            limit: 5,
+            offset: 0,
+            results: [resultRow(3, 10, 1.5)],
+          },
+        };
+      }
+      return {
+        json: polls++ === 0 ? runView({ status: "running", finishedAt: null, best: null }) : last,
+      };
+    });
+  }
+
+  it("follows the run with the token and prints its best rows, exit 0", async () => {
+    await pipeline(runView());
+    vi.stubEnv("ZIXLY_TOKEN", "env-token");
+    const url = `${api.url}/webhooks/backtest`;
+    const argv = ["submit", "--url", url, "--secret", SECRET, "--request", request];
+    const { code, stdout, stderr } = await runCli(argv);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: `run ${RUN_ID} accepted\n` });
+    expect(stdout.split("\n")[0].trim().split(/\s+/).slice(0, 4)).toEqual([
+      "#",
+      "fast",
+      "slow",
+      "equityFinal",
+    ]);
+    expect(stdout.split("\n")[2].trim().split(/\s+/).slice(0, 3)).toEqual(["3", "10", "20"]);
+    const [post, ...gets] = api.requests;
+    expect(post).toMatchObject({ method: "POST", path: "/webhooks/backtest" });
+    expect(gets.map((g) => g.path)).toEqual([
+      `/runs/${RUN_ID}`,
+      `/runs/${RUN_ID}`,
+      `/runs/${RUN_ID}/results`,
+    ]);
+    expect(gets.every((g) => g.authorization === "Bearer env-token")).toBe(true);
+  });
+
+  it("a run that fails exits 1 and says why", async () => {
+    await pipeline(runView({ status: "failed", best: null, error: "out of memory" }));
+    const argv = ["--secret", SECRET, "--request", request];
+    const { code, stdout } = await runCli(["submit", "--url", `${api.url}/w`, ...argv]);
+    expect(code).toBe(1);
+    expect(stdout).toBe(`run ${RUN_ID} failed: out of memory\n`);
+  });
+});

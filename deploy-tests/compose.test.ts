@@ -1,0 +1,120 @@
+// docker-compose.yml, the phase-1 deployment: valid by the Compose Specification's schema, one
+// container per function wired to the broker by the same Triggers, hardened like the pods.
+import { readdirSync, readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { loadTriggers } from "../platform/broker/trigger-definitions.ts";
+import { loadConfig } from "../platform/config.ts";
+import { readYamlFile, repoPath, sharedSchema } from "./render.ts";
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  env_file?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  user?: string;
+  read_only?: boolean;
+  cap_drop?: string[];
+  profiles?: string[];
+}
+
+const compose = readYamlFile("docker-compose.yml") as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+const composeSchema = sharedSchema("compose-spec.json");
+
+/** The function folders, as functions/serve.ts runs them. */
+const FUNCTIONS = readdirSync(repoPath("functions"), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== "test-support")
+  .map((d) => d.name);
+
+/** deploy/compose.env as the variables it sets. */
+function envFile(relative: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(repoPath(relative), "utf8").split("\n")) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) out[match[1]] = match[2];
+  }
+  return out;
+}
+
+describe("docker-compose.yml", () => {
+  it.skipIf(!composeSchema)(
+    `validates against the Compose Specification${composeSchema ? "" : " (skipped: ../shared/schemas/compose-spec.json is absent)"}`,
+    () => {
+      const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
+      const validate = ajv.compile(composeSchema ?? {});
+      expect(validate(compose), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    },
+  );
+
+  it("runs every function in a container of its own from the functions image", () => {
+    for (const name of FUNCTIONS) {
+      const service = services[name];
+      expect(service, name).toBeDefined();
+      expect(service.image).toBe("zixly/functions:dev");
+      expect(service.environment?.FUNCTION_TARGET).toBe(name);
+    }
+    expect(services.broker.build?.dockerfile).toBe("Dockerfile.functions");
+  });
+
+  it("gives each function an environment that loadConfig accepts, publishing to the broker", () => {
+    for (const name of FUNCTIONS) {
+      const service = services[name];
+      const env = Object.assign({}, ...(service.env_file ?? []).map(envFile), service.environment);
+      const config = loadConfig(env);
+      expect(config.K_SINK, name).toBe("http://broker:8080/broker/default");
+      expect(config.DATABASE_URL, name).toMatch(/^postgres:\/\/.*@postgres:5432\//);
+      expect(config.REDIS_URL, name).toMatch(/^redis:\/\/.*@redis:6379/);
+    }
+  });
+
+  it("runs dispatch-backtest with the local launcher, from the image's compiled serve.js", () => {
+    const dispatch = services["dispatch-backtest"];
+    expect(dispatch.environment?.JOB_LAUNCHER).toBe("local");
+    // The image's CMD: compiled, the launcher starts `node dist/backtest-job/main.js`.
+    expect(dispatch.command).toBeUndefined();
+  });
+
+  it("runs the broker from stack/broker-main.ts, and it reaches every Trigger's subscriber", async () => {
+    expect(services.broker.command).toEqual(["node", "dist/stack/broker-main.js"]);
+    expect(readdirSync(repoPath("stack"))).toContain("broker-main.ts");
+    const env = envFile("deploy/compose.env");
+    const template = loadConfig(env).SUBSCRIBER_URL_TEMPLATE as string;
+    const triggers = loadTriggers(readFileSync(repoPath("knative/base/triggers.yaml"), "utf8"));
+    for (const t of triggers) {
+      const url = new URL(template.replace("{name}", t.subscriber));
+      expect(services[url.hostname], t.name).toBeDefined();
+      expect(url.port).toBe("8080");
+    }
+  });
+
+  it("starts functions only once the stores and the broker are healthy", () => {
+    for (const name of FUNCTIONS) {
+      const deps = services[name].depends_on ?? {};
+      for (const dep of ["postgres", "redis", "broker"]) {
+        expect(deps[dep]?.condition, `${name} -> ${dep}`).toBe("service_healthy");
+        expect(services[dep].healthcheck, dep).toBeDefined();
+      }
+      expect(services[name].healthcheck?.test.join(" ")).toContain("/healthz");
+    }
+  });
+
+  it("hardens the containers of our images like the pods: uid 10001, read-only, no capabilities", () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (!service.image?.startsWith("zixly/")) continue;
+      expect(service.user, name).toBe("10001:10001");
+      expect(service.read_only, name).toBe(true);
+      expect(service.cap_drop, name).toEqual(["ALL"]);
+    }
+  });
+
+  it("keeps the manual shard runner out of `docker compose up`", () => {
+    expect(services.runner.profiles).toEqual(["manual"]);
+    expect(services.runner.build?.dockerfile).toBe("Dockerfile.backtest-job");
+  });
+});

@@ -1,0 +1,284 @@
+// The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the whole stack.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../platform/config.ts";
+import { createLogger } from "../platform/log.ts";
+import { type Stack, startStack } from "./start-stack.ts";
+import { postSigned } from "./test-support/client.ts";
+import { describeBackends, testAdapters } from "./test-support/test-adapters.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const ARTIFACTS = join(REPO, "test-artifacts");
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const TOKEN = "dashboard-token-0123456789abcdef";
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+if (hasChromium) console.warn(`dashboard browser test runs against ${describeBackends()}`);
+else console.warn(`skipping the dashboard browser test: ${CHROMIUM} is absent`);
+
+/**
+ * fast 2..20 (19 values) x slow 10..60 step 2 (26 values), of which 458 have fast < slow, in
+ * two shards run one after the other (JOB_CONCURRENCY 1): with 20,000 bars each takes about a
+ * second, long enough for the list to show the run part-way.
+ */
+const SWEEP = {
+  strategy: "sma-crossover",
+  params: { fast: { from: 2, to: 20, step: 1 }, slow: { from: 10, to: 60, step: 2 } },
+  data: { synthetic: { bars: 20_000, seed: 11 } },
+  commission: 0.001,
+  shards: 2,
+  label: "dashboard: SMA crossover sweep",
+};
+
+interface Results {
+  total: number;
+  results: {
+    comboIndex: number;
+    params: Record<string, number>;
+    stats: Record<string, number | null>;
+  }[];
+}
+
+// The DOM members the page functions read: the repo compiles without the DOM library.
+interface RowElement {
+  readonly dataset: Record<string, string | undefined>;
+  querySelector(
+    selector: string,
+  ): { value: number; max: number; textContent: string | null } | null;
+}
+interface CanvasElement {
+  readonly width: number;
+  readonly height: number;
+  getContext(kind: "2d"): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { headers: auth });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
+  let stack: Stack;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      PORT: "0",
+      DATA_HOME: mkdtempSync(join(tmpdir(), "zixly-dashboard-")),
+      DATA_DIR: join(REPO, "data"),
+      WEBHOOK_SECRET: SECRET,
+      API_TOKEN: TOKEN,
+      MAX_COMBINATIONS: "5000",
+      JOB_CONCURRENCY: "1",
+    });
+    stack = await startStack(config, createLogger("dashboard-test"), {
+      adapters: await testAdapters(),
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // A fresh profile of our own: chromium.launch takes no user-data dir, this does.
+    profile = mkdtempSync(join(tmpdir(), "zixly-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("request", (r) => requests.push(r.url()));
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await stack?.stop(20_000);
+  });
+
+  it("asks for the token, follows a sweep to 100% over SSE, and shows its results", async () => {
+    const started = Date.now();
+    const lap = (what: string) =>
+      console.warn(`dashboard test: ${what} at ${Date.now() - started} ms`);
+
+    // The page and its files need no token; the data does, so the page asks for it.
+    await page.goto(`${stack.url}/`);
+    await page.locator("#token").waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-token.png") });
+    await page.fill("#token", TOKEN);
+    await page.click("form.token-form button");
+    await page.locator("#runs-table").waitFor();
+    await page.locator("#connection[data-state=live]").waitFor();
+    lap("signed in, stream open");
+    const listFetches = () => requests.filter((u) => /\/runs\?limit=/.test(u)).length;
+    const listFetchesAtSignIn = listFetches();
+
+    const accepted = await postSigned(stack.url, SECRET, SWEEP);
+    expect(accepted.status).toBe(202);
+    const runId = String(accepted.json.runId);
+    const row = page.locator(`tr[data-run-id="${runId}"]`);
+    await row.waitFor();
+    lap("run listed");
+
+    // Sample the row until it shows succeeded at 100%: what the stream set, in order.
+    const seen: { status: string; value: number; max: number; pct: string }[] = [];
+    let shot = false;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const state = await row.evaluate((element) => {
+        const tr = element as unknown as RowElement;
+        const bar = tr.querySelector("progress")!;
+        return {
+          status: tr.dataset.status ?? "",
+          value: bar.value,
+          max: bar.max,
+          pct: tr.querySelector(".pct")?.textContent ?? "",
+        };
+      });
+      const last = seen.at(-1);
+      if (!last || last.status !== state.status || last.value !== state.value) seen.push(state);
+      if (!shot && state.status === "running" && state.value > 0) {
+        shot = true;
+        await page.screenshot({ path: join(ARTIFACTS, "dashboard-runs-running.png") });
+      }
+      if (state.status === "succeeded") break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    lap(`run succeeded; the row went ${seen.map((s) => `${s.status} ${s.pct}`).join(" -> ")}`);
+    const final = seen.at(-1)!;
+    expect(final).toEqual({ status: "succeeded", value: 458, max: 458, pct: "100%" });
+    expect(seen.some((s) => s.status !== "succeeded")).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-runs.png") });
+    // The stream carried it: since sign-in the list was fetched once, when the stream named a
+    // run it had not got, and the stream had the token in its query.
+    expect(listFetches() - listFetchesAtSignIn).toBe(1);
+    expect(requests.some((u) => u.includes(`/runs/events?token=${TOKEN}`))).toBe(true);
+
+    const run = await getJson<{
+      best: {
+        params: Record<string, number>;
+        stats: Record<string, number | string | null>;
+        equityCurve: [number, number][];
+        buyHoldCurve?: [number, number][];
+        trades: unknown[];
+      };
+    }>(`${stack.url}/runs/${runId}`);
+    const api = await getJson<Results>(`${stack.url}/runs/${runId}/results?limit=5`);
+
+    await row.locator("a").click();
+    await page.waitForURL(`**/#/runs/${runId}`);
+    await page.locator("#heatmap svg").waitFor();
+    await page.locator("#results-table tbody tr").first().waitFor();
+    lap("run page drawn");
+
+    // The table: its first row is the api's first row.
+    const first = page.locator("#results-table tbody tr").first();
+    const cell = (selector: string) =>
+      first.locator(selector).getAttribute("data-value").then(Number);
+    expect(await cell('[data-param="fast"]')).toBe(api.results[0].params.fast);
+    expect(await cell('[data-param="slow"]')).toBe(api.results[0].params.slow);
+    expect(await cell('[data-stat="sharpeRatio"]')).toBe(api.results[0].stats.sharpeRatio);
+    expect(await first.getAttribute("class")).toBe("best");
+    expect(run.best.params).toEqual(api.results[0].params);
+
+    // The equity chart: a canvas with both curves, and ink on it.
+    const equity = page.locator("#equity-chart");
+    expect(await equity.getAttribute("data-points")).toBe(String(run.best.equityCurve.length));
+    expect(run.best.buyHoldCurve).toHaveLength(run.best.equityCurve.length);
+    expect(await equity.getAttribute("data-series")).toBe("2");
+    const inked = await equity.locator("canvas").evaluate((element) => {
+      const canvas = element as unknown as CanvasElement;
+      const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(1000);
+    await page.locator("#drawdown-chart canvas").waitFor();
+
+    // The heatmap: slow (26 values) down, fast (19) across, one cell each, 458 with a value.
+    const heatmap = page.locator("#heatmap svg");
+    expect(await heatmap.getAttribute("data-rows")).toBe("26");
+    expect(await heatmap.getAttribute("data-cols")).toBe("19");
+    expect(await page.locator("#heatmap rect.cell").count()).toBe(26 * 19);
+    expect(await page.locator("#heatmap rect.cell:not(.empty)").count()).toBe(458);
+    const bestCell = page.locator(
+      `#heatmap rect.cell[data-x="${run.best.params.fast}"][data-y="${run.best.params.slow}"]`,
+    );
+    expect(Number(await bestCell.getAttribute("data-value"))).toBe(run.best.stats.sharpeRatio);
+
+    // The mouse rests where the run's link was, over the heatmap now: move it off the page.
+    await page.mouse.move(0, 0);
+
+    // The trades of the best combination.
+    expect(await page.locator("#trades-table tbody tr").count()).toBe(run.best.trades.length);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-run.png"), fullPage: true });
+    await page.locator("#charts").screenshot({ path: join(ARTIFACTS, "dashboard-charts.png") });
+    await page.locator("#heatmap-section").screenshot({
+      path: join(ARTIFACTS, "dashboard-heatmap.png"),
+    });
+
+    // A header click sorts on the server: the first row is the api's best by return.
+    await page.click('button[data-sort="returnPct"]');
+    await page.locator('th[aria-sort="descending"] button[data-sort="returnPct"]').waitFor();
+    const byReturn = await getJson<Results>(
+      `${stack.url}/runs/${runId}/results?sort=returnPct&limit=1`,
+    );
+    expect(await cell('[data-stat="returnPct"]')).toBe(byReturn.results[0].stats.returnPct);
+    expect(requests.some((u) => u.includes("sort=returnPct&order=desc"))).toBe(true);
+
+    // Another statistic in the heatmap: the best cell now holds the best's return.
+    await page.selectOption("#heatmap-stat", "returnPct");
+    expect(Number(await bestCell.getAttribute("data-value"))).toBe(run.best.stats.returnPct);
+    expect(pageErrors).toEqual([]);
+    lap("checked");
+  }, 120_000);
+
+  it("shows a failed run's error", async () => {
+    const accepted = await postSigned(stack.url, SECRET, {
+      ...SWEEP,
+      data: { path: "no-such-file.csv" },
+      label: "dashboard: missing data",
+    });
+    const runId = String(accepted.json.runId);
+    const run = await waitUntilFinal(stack.url, runId);
+    expect(run.error).toEqual(expect.any(String));
+    await page.goto(`${stack.url}/#/runs/${runId}`);
+    await page.locator(".error-box").waitFor();
+    expect(await page.locator(".error-box").textContent()).toContain(String(run.error));
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-failed.png") });
+  }, 60_000);
+});
+
+/**
+ * Polls GET /runs/:id, with the token, until the run's status is final. A 404 means not yet:
+ * the webhook's 202 comes before dispatch has recorded the run.
+ */
+async function waitUntilFinal(url: string, runId: string): Promise<Record<string, unknown>> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    const response = await fetch(`${url}/runs/${runId}`, { headers: auth });
+    const run = (await response.json()) as Record<string, unknown>;
+    if (response.ok && !["queued", "running"].includes(String(run.status))) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} did not finish within 60 s`);
+}
