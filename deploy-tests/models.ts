@@ -16,6 +16,7 @@ import { Pod } from "kubernetes-models/v1/Pod";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { PodMonitor } from "./podmonitor.ts";
 
 /** The part of a Knative Service that holds its pod template. */
 interface KnativeServiceShape {
@@ -46,6 +47,9 @@ export const MODELS: Readonly<Record<string, Model>> = {
   "sources.knative.dev/v1/ApiServerSource": ApiServerSource,
   "sources.knative.dev/v1/PingSource": PingSource,
   "sources.knative.dev/v1/SinkBinding": SinkBinding,
+  // A CRD of the Prometheus Operator, which kubernetes-models lacks: checked by the zod schema
+  // of podmonitor.ts instead.
+  "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
 };
 
 /**

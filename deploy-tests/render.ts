@@ -44,7 +44,7 @@ export function kubectlTitle(title: string): string {
 }
 
 /** `kubectl kustomize knative/overlays/<overlay>`, parsed; throws with kustomize's message. */
-export function renderOverlay(overlay: "kind" | "eks"): K8sObject[] {
+export function renderOverlay(overlay: "kind" | "kind-monitoring" | "eks"): K8sObject[] {
   const text = execFileSync("kubectl", ["kustomize", repoPath(`knative/overlays/${overlay}`)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],

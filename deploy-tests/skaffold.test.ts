@@ -51,7 +51,7 @@ function withProfile(config: SkaffoldConfig, name: string): SkaffoldConfig {
 
 /** Our images as a render names them: the Services' and JOB_IMAGE. */
 function imagesOf(objects: readonly K8sObject[]): string[] {
-  const config = objects.find((o) => o.kind === "ConfigMap");
+  const config = objects.find((o) => o.kind === "ConfigMap" && o.data?.JOB_IMAGE);
   return [
     ...new Set([
       ...knativeServices(objects).map((s) => s.spec.template.spec.containers[0].image as string),

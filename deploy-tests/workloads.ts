@@ -101,10 +101,18 @@ export function containerEnv(
   return env;
 }
 
-/** The data of every ConfigMap (or Secret, `stringData` and base64 `data`) in a render. */
+/** A ConfigMap that Grafana's dashboard sidecar loads (deploy/grafana): no pod reads it. */
+export const isGrafanaDashboard = (o: K8sObject): boolean =>
+  o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1";
+
+/**
+ * The data of every ConfigMap (or Secret, `stringData` and base64 `data`) in a render that a
+ * pod may read settings from: Grafana dashboards are left out.
+ */
 export function dataByName(objects: readonly K8sObject[], kind: "ConfigMap" | "Secret") {
   const out = new Map<string, Record<string, string>>();
-  for (const o of objects.filter((x) => x.kind === kind && x.apiVersion === "v1")) {
+  const sources = objects.filter((x) => x.kind === kind && x.apiVersion === "v1");
+  for (const o of sources.filter((x) => !isGrafanaDashboard(x))) {
     const data: Record<string, string> = { ...(o.stringData ?? {}) };
     for (const [key, value] of Object.entries<string>(o.data ?? {})) {
       data[key] = kind === "Secret" ? Buffer.from(value, "base64").toString("utf8") : value;
