@@ -14,6 +14,8 @@ export interface FrontRoutes {
   /** `GET /metrics`: the whole process's Prometheus metrics; absent, the api answers. */
   readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly log: Logger;
+  /** True once shutdown began: then only the broker ingress is served, the rest gets 503. */
+  readonly draining?: () => boolean;
 }
 
 /**
@@ -26,6 +28,17 @@ export function frontServer(routes: FrontRoutes): Server {
   const api = getTestServer(routes.api);
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (routes.draining?.() && path !== "/broker/default") {
+      // Shutting down: running Jobs still report through the broker ingress; nothing new starts.
+      req.resume();
+      res.writeHead(503, {
+        "content-type": "application/json",
+        "retry-after": "5",
+        connection: "close",
+      });
+      res.end('{"error":{"code":"unavailable","message":"shutting down"}}');
+      return;
+    }
     if (path.startsWith("/webhooks/")) {
       routes.ingest(req, res);
     } else if (path === "/broker/default") {

@@ -118,7 +118,9 @@ export async function startStack(
 
   // Built once, when the stack listens: a webhook must not pay for wiring on every request.
   let ingest: Promise<IngestDeps> | undefined;
+  let draining = false;
   const server = frontServer({
+    draining: () => draining,
     ingest: ingestNodeHandler(() => {
       ingest ??= ready().then(ingestDeps);
       return ingest;
@@ -158,9 +160,10 @@ export async function startStack(
 
   const stop = async (timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Running shards report through the broker ingress, on this server: it keeps listening
+    // for them and answers everything else 503 until the Jobs and the broker are idle.
+    draining = true;
     server.closeIdleConnections();
-    // Running shards report through the ingress and the broker, so both stay up while they drain.
     while (Date.now() < deadline) {
       await launcher.drain(Math.max(0, deadline - Date.now()));
       await broker.drain(Math.max(0, deadline - Date.now()));
@@ -168,6 +171,7 @@ export async function startStack(
       const b = broker.stats();
       if (l.running + l.queued === 0 && b.inFlight + b.waiting === 0) break;
     }
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
     await broker.close();
