@@ -94,6 +94,11 @@ export const ConfigSchema = z.object({
   JOB_BACKOFF_LIMIT_PER_INDEX: int(0, 20).default(1),
   /** Kubernetes launcher: how long a finished Job is kept. */
   JOB_TTL_SECONDS: int(0, 30 * 24 * 3600).default(3600),
+  /** Kubernetes launcher: a PersistentVolumeClaim of data sets, mounted read-only in Job pods. */
+  JOB_DATA_CLAIM: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/)
+    .optional(),
   /** Kubernetes launcher: a Kueue LocalQueue; set, Jobs are created suspended for Kueue to admit. */
   KUEUE_QUEUE: z
     .string()

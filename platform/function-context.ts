@@ -92,6 +92,7 @@ export async function launcherFor(
     kueueQueue: config.KUEUE_QUEUE,
     jobWorkers: config.JOB_WORKERS,
     dataDir: config.DATA_DIR,
+    dataClaim: config.JOB_DATA_CLAIM,
     fetchMaxBytes: config.FETCH_MAX_BYTES,
     fetchTimeoutMs: config.FETCH_TIMEOUT_MS,
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -175,6 +175,24 @@ describe("buildJobSpec", () => {
     );
   });
 
+  it("mounts a data claim read-only and points DATA_DIR at it, only when one is configured", () => {
+    const job = buildJobSpec(RUN_ID, shards(2), { ...OPTIONS, dataClaim: "zixly-data" });
+    const pod = job.spec!.template.spec!;
+    expect(pod.volumes).toContainEqual({
+      name: "data",
+      persistentVolumeClaim: { claimName: "zixly-data", readOnly: true },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: "data",
+      mountPath: "/data",
+      readOnly: true,
+    });
+    expect(envOf(job).DATA_DIR).toBe("/data");
+    const plain = buildJobSpec(RUN_ID, shards(2), OPTIONS).spec!.template.spec!;
+    expect(plain.volumes?.map((v) => v.name)).toEqual(["tmp"]);
+    expect(envOf(buildJobSpec(RUN_ID, shards(2), OPTIONS)).DATA_DIR).toBe(OPTIONS.dataDir);
+  });
+
   it("keeps a request's strings as data: the image, command and env names are the operator's", () => {
     const sly: BacktestRequest = {
       ...REQUEST,

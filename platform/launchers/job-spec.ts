@@ -69,7 +69,16 @@ export interface JobSpecOptions {
   readonly fetchTimeoutMs: number;
   /** An OTLP/HTTP collector; set, each pod sends its shard's span there (docs/tracing.md). */
   readonly otlpEndpoint?: string;
+  /**
+   * A PersistentVolumeClaim holding the data sets that `{"path": ...}` requests name. Set, it
+   * is mounted read-only at {@link DATA_MOUNT} and DATA_DIR points there; unset, Jobs can
+   * only use inline, url and synthetic data.
+   */
+  readonly dataClaim?: string;
 }
+
+/** Where a data claim is mounted in Job pods. */
+export const DATA_MOUNT = "/data";
 
 /** `bt-` and the 26 base32 characters of the run id: 29 characters, a DNS-1123 label. */
 export function jobName(runId: string): string {
@@ -128,7 +137,7 @@ export function buildJobSpec(
     K_SINK: options.sinkUrl,
     REQUEST: request,
     TRACEPARENT: first.traceparent,
-    DATA_DIR: options.dataDir,
+    DATA_DIR: options.dataClaim ? DATA_MOUNT : options.dataDir,
     JOB_WORKERS: String(options.jobWorkers),
     FETCH_MAX_BYTES: String(options.fetchMaxBytes),
     FETCH_TIMEOUT_MS: String(options.fetchTimeoutMs),
@@ -211,10 +220,25 @@ export function buildJobSpec(
                 runAsNonRoot: true,
                 capabilities: { drop: ["ALL"] },
               },
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              volumeMounts: [
+                { name: "tmp", mountPath: "/tmp" },
+                ...(options.dataClaim
+                  ? [{ name: "data", mountPath: DATA_MOUNT, readOnly: true }]
+                  : []),
+              ],
             },
           ],
-          volumes: [{ name: "tmp", emptyDir: { sizeLimit: TMP_SIZE_LIMIT } }],
+          volumes: [
+            { name: "tmp", emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
+            ...(options.dataClaim
+              ? [
+                  {
+                    name: "data",
+                    persistentVolumeClaim: { claimName: options.dataClaim, readOnly: true },
+                  },
+                ]
+              : []),
+          ],
         },
       },
     },
