@@ -81,8 +81,10 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
     intervalMs: 250,
     timeoutMs,
   });
+  // Best first by the statistic the request ranked by.
+  const sort = run.sort ? `&sort=${encodeURIComponent(run.sort)}` : "";
   const results = await getJson(
-    `${statusUrl}/results?limit=${top}`,
+    `${statusUrl}/results?limit=${top}${sort}`,
     ResultsPageSchema,
     auth,
     context,
@@ -90,7 +92,7 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
   if (flags.json) {
     io.stdout(`${JSON.stringify({ ...run, results: results.results })}\n`);
   } else if (run.status === "succeeded") {
-    io.stdout(resultsTable(results.results));
+    io.stdout(resultsTable(results.results, run.sort));
   } else {
     io.stdout(`run ${run.runId} ${run.status}: ${run.error ?? ""}\n`);
   }
