@@ -6,7 +6,7 @@ import { sign, signedHeaders, webhookKey } from "./lib/sign.js";
 vi.mock("k6/crypto", async () => (await import("./test-support/k6-shims.ts")).k6Crypto);
 vi.mock("k6/encoding", async () => (await import("./test-support/k6-shims.ts")).k6Encoding);
 
-// The Standard Webhooks test vector (/work/shared/reference/platform-facts.md).
+// The Standard Webhooks test vector (the shared reference platform-facts.md).
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ID = "msg_p5jXN8AQM9LWM0D4loKWxJek";
 const TIMESTAMP = 1614265330;

@@ -6,7 +6,7 @@
 // - The header is `webhook-signature: v1,<base64 MAC>`; the timestamp is unix seconds and
 //   the receiver refuses one more than 5 minutes away from its clock, so sign just before
 //   sending, never ahead of time.
-// Test vector (the reference libraries' sign tests; /work/shared/reference/platform-facts.md),
+// Test vector (the reference libraries' sign tests; the shared reference platform-facts.md),
 // checked by load/sign.test.ts:
 //   key whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, id msg_p5jXN8AQM9LWM0D4loKWxJek,
 //   timestamp 1614265330, body {"test": 2432232314}
