@@ -1,4 +1,5 @@
 // RateLimiter in process memory, for the embedded stack and tests; same windows as the Redis one.
+import { fixedWindow, hitResult } from "../fixed-window.ts";
 import type { RateLimiter } from "../ports.ts";
 import { ExpiringMap } from "./expiring-map.ts";
 
@@ -21,23 +22,10 @@ export class MemoryRateLimiter implements RateLimiter {
     limit: number,
     windowSeconds: number,
   ): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
-    }
-    if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) {
-      throw new RangeError(`windowSeconds must be > 0, got ${windowSeconds}`);
-    }
-    const now = this.#now();
-    const windowMs = windowSeconds * 1000;
-    const index = Math.floor(now / windowMs);
-    const endsAt = (index + 1) * windowMs;
-    const counter = `${key}:${index}`;
+    const window = fixedWindow(this.#now(), limit, windowSeconds);
+    const counter = `${key}:${window.index}`;
     const count = (this.#counts.get(counter) ?? 0) + 1;
-    this.#counts.set(counter, count, endsAt);
-    const remainingMs = Math.max(1, Math.ceil(endsAt - now));
-    return {
-      allowed: count <= limit,
-      retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)),
-    };
+    this.#counts.set(counter, count, window.endsAt);
+    return hitResult(count, limit, window);
   }
 }

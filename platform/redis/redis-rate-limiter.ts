@@ -1,5 +1,7 @@
 // RateLimiter on Redis: a fixed-window counter per key and window, counted by a tiny Lua script.
+
 import type { Redis } from "ioredis";
+import { fixedWindow, hitResult } from "../fixed-window.ts";
 import type { RateLimiter } from "../ports.ts";
 
 /**
@@ -42,22 +44,15 @@ export class RedisRateLimiter implements RateLimiter {
     limit: number,
     windowSeconds: number,
   ): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
-    }
-    if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) {
-      throw new RangeError(`windowSeconds must be > 0, got ${windowSeconds}`);
-    }
-    const now = this.#now();
-    const windowMs = windowSeconds * 1000;
-    const index = Math.floor(now / windowMs);
-    const remainingMs = Math.max(1, Math.ceil((index + 1) * windowMs - now));
+    const window = fixedWindow(this.#now(), limit, windowSeconds);
     const count = Number(
-      await this.#redis.eval(HIT_SCRIPT, 1, `${this.#prefix}${key}:${index}`, remainingMs),
+      await this.#redis.eval(
+        HIT_SCRIPT,
+        1,
+        `${this.#prefix}${key}:${window.index}`,
+        window.remainingMs,
+      ),
     );
-    return {
-      allowed: count <= limit,
-      retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)),
-    };
+    return hitResult(count, limit, window);
   }
 }
