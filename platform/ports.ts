@@ -162,6 +162,11 @@ export interface ShardSpec {
 export interface JobLauncher {
   launch(runId: string, shards: readonly ShardSpec[]): Promise<void>;
   cancel(runId: string): Promise<void>;
+  /**
+   * Whether the run's Job still exists: false once it is gone, undefined when the launcher
+   * cannot tell (the local launcher: its children report through events).
+   */
+  exists?(runId: string): Promise<boolean | undefined>;
 }
 
 /** Remembers webhook ids for a while (SET NX EX). Leaves out deletion. */

@@ -21,6 +21,11 @@ export interface ReaperDeps {
   readonly graceSeconds: number;
   /** Runs handled per tick and query; the next tick takes the rest. Default 100. */
   readonly batch?: number;
+  /**
+   * A running run this old whose Job no longer exists is ended at once, not at its deadline
+   * (default 120 s: dispatch creates the Job before it marks the run running).
+   */
+  readonly vanishedAfterSeconds?: number;
   readonly now?: () => Date;
 }
 
@@ -82,6 +87,23 @@ export async function reap(deps: ReaperDeps): Promise<ReapReport> {
     log.warn("stale run failed", { runId: stale.runId, was: stale.status, since: since(stale) });
     if (run && (await announce(run, deps))) reaped += 1;
     else unpublished += 1;
+  }
+
+  // A run whose Job is gone (deleted by hand, lost with its namespace, expired) can never
+  // report: with a launcher that can tell, end it now rather than at its deadline.
+  if (deps.launcher.exists) {
+    const minAge = (deps.vanishedAfterSeconds ?? 120) * 1000;
+    for (const stale of await deps.store.staleRuns(new Date(now - minAge), batch)) {
+      if (stale.status !== "running" || endedNow.has(stale.runId)) continue;
+      if ((await deps.launcher.exists(stale.runId)) !== false) continue;
+      const reason = "the run's Job no longer exists and not every shard reported";
+      if (!(await deps.store.failRun(stale.runId, "crashed", reason))) continue;
+      endedNow.add(stale.runId);
+      const run = await deps.store.getRun(stale.runId);
+      log.warn("run whose Job vanished failed", { runId: stale.runId });
+      if (run && (await announce(run, deps))) reaped += 1;
+      else unpublished += 1;
+    }
   }
 
   // The grace leaves record-result and the api time to publish their own; runs failed in

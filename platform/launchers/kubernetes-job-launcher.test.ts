@@ -243,29 +243,45 @@ describe("KubernetesJobLauncher.launch", () => {
 });
 
 describe("KubernetesJobLauncher.cancel", () => {
-  it("deletes the run's Job with Background propagation", async () => {
+  it("gets the run's Job, then deletes it with Background propagation", async () => {
     const runId = nextRunId();
     const l = launcher();
     await l.launch(runId, shards(runId, 2));
     await l.cancel(runId);
-    const del = api.requests[1];
+    const [get, del] = api.requests.slice(1);
+    expect([get.method, get.path]).toEqual(["GET", `${jobsPath}/bt-${runId.slice(4)}`]);
     expect([del.method, del.path]).toEqual(["DELETE", `${jobsPath}/bt-${runId.slice(4)}`]);
     expect(propagationPolicyOf(del)).toBe("Background");
     expect(api.job(OPTIONS.namespace, `bt-${runId.slice(4)}`)).toBeUndefined();
   });
 
-  it("resolves when the Job is gone already", async () => {
+  it("resolves without a DELETE when the Job is gone already", async () => {
     const runId = nextRunId();
     await expect(launcher().cancel(runId)).resolves.toBeUndefined();
-    expect(api.requests.map((r) => r.method)).toEqual(["DELETE"]);
+    expect(api.requests.map((r) => r.method)).toEqual(["GET"]);
   });
 
   it("rejects on other errors", async () => {
+    // The GET cannot tell (503), so the DELETE is tried, and its 503 is the answer.
+    api.failNext(503, "ServiceUnavailable");
     api.failNext(503, "ServiceUnavailable");
     await expect(launcher().cancel(nextRunId())).rejects.toMatchObject({
       name: "KubeApiError",
       status: 503,
     });
+  });
+});
+
+describe("KubernetesJobLauncher.exists", () => {
+  it("is true for a created Job, false once it is gone, undefined when the API cannot say", async () => {
+    const runId = nextRunId();
+    const l = launcher();
+    await l.launch(runId, shards(runId, 1));
+    expect(await l.exists(runId)).toBe(true);
+    await l.cancel(runId);
+    expect(await l.exists(runId)).toBe(false);
+    api.failNext(500, "InternalError");
+    expect(await l.exists(runId)).toBeUndefined();
   });
 });
 

@@ -80,9 +80,28 @@ export class KubernetesJobLauncher implements JobLauncher {
    * Deletes the Job; Background propagation lets the garbage collector remove the pods (their
    * containers get SIGTERM and the grace period). A Job that is gone already is fine.
    */
+  /** GET the run's Job: true if it is there, false on 404, undefined on any other answer. */
+  async exists(runId: string): Promise<boolean | undefined> {
+    try {
+      await this.#api.readNamespacedJob(
+        { name: jobName(runId), namespace: this.#options.namespace },
+        this.#callOptions(),
+      );
+      return true;
+    } catch (error) {
+      return statusOf(error) === 404 ? false : undefined;
+    }
+  }
+
+  /** Deletes the run's Job and its pods (background propagation); a Job already gone is fine. */
   async cancel(runId: string): Promise<void> {
     const name = jobName(runId);
     const fields = { runId, job: name, namespace: this.#options.namespace };
+    // A GET first: a Job that is gone needs no DELETE, and the log says which it was.
+    if ((await this.exists(runId)) === false) {
+      this.#log.info("job to delete was gone", fields);
+      return;
+    }
     try {
       await this.#api.deleteNamespacedJob(
         { name, namespace: this.#options.namespace, propagationPolicy: "Background" },
