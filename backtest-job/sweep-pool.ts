@@ -47,6 +47,8 @@ export interface SweepOutcome {
   readonly barEvaluationsPerSecond: number;
   /** The `top` best summary rows, best first. */
   readonly results: SummaryRow[];
+  /** The combination index (in the whole sweep's order) of each of `results`. */
+  readonly comboIndices: readonly number[];
   /** The same rows re-run in full: every statistic, trades, downsampled equity curve. */
   readonly top: TopResult[];
   /** Every evaluated row, flat; callers that store all rows read them from here. */
@@ -168,7 +170,8 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
       ? await parallelTable(ctx, plan, request, options, indices, workers)
       : sweepTable(ctx, plan, indices, options, request.onProgress);
   const best = topPositions(table, request.sort ?? "sharpeRatio", request.top ?? 10, request.order);
-  const results = best.map((k) => tableRow(table, k, comboAt(plan, table.indices[k])));
+  const comboIndices = best.map((k) => table.indices[k]);
+  const results = best.map((k, j) => tableRow(table, k, comboAt(plan, comboIndices[j])));
   const top = rerunTop(
     ctx,
     plan,
@@ -182,6 +185,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
     elapsedMs,
     barEvaluationsPerSecond: (indices.length * request.bars.length) / (elapsedMs / 1000),
     results,
+    comboIndices,
     top,
     table,
     plan,

@@ -24,21 +24,6 @@ export function isSummaryStat(name: string): name is SummaryStat {
   return (SUMMARY_STATS as readonly string[]).includes(name);
 }
 
-/**
- * Orders rows by `stat`, best first for `desc` (the default); NaN always sorts last.
- * Ties keep enumeration order, so results are deterministic.
- */
-export function compareRows(stat: SummaryStat, order: "asc" | "desc" = "desc") {
-  const sign = order === "desc" ? -1 : 1;
-  return (a: SummaryRow, b: SummaryRow): number => {
-    const x = a[stat];
-    const y = b[stat];
-    if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
-    if (Number.isNaN(y)) return -1;
-    return x === y ? 0 : x < y ? -sign : sign;
-  };
-}
-
 /** Number of statistics in one summary row. */
 export const SUMMARY_WIDTH = SUMMARY_STATS.length;
 

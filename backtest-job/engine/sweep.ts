@@ -7,11 +7,9 @@ import { simulate } from "./simulate.ts";
 import { computeStats } from "./stats.ts";
 import type { Params } from "./strategy.ts";
 import {
-  compareRows,
   SUMMARY_STATS,
   SUMMARY_WIDTH,
   type SummaryRow,
-  type SummaryStat,
   type SummaryTable,
   tableRow,
 } from "./summary.ts";
@@ -66,16 +64,6 @@ export function sweepRows(
   onProgress?: ProgressFn,
 ): SummaryRow[] {
   return tableRows(plan, sweepTable(ctx, plan, Int32Array.from(indices), options, onProgress));
-}
-
-/** The `top` best rows by `sort`, best first; ties keep the order of `rows`. */
-export function bestRows(
-  rows: readonly SummaryRow[],
-  sort: SummaryStat,
-  top: number,
-  order: "asc" | "desc" = "desc",
-): SummaryRow[] {
-  return [...rows].sort(compareRows(sort, order)).slice(0, top);
 }
 
 /** A full re-run of a top combination: every statistic, the trades and a short equity curve. */

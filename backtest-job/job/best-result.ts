@@ -3,7 +3,6 @@ import { type Best, MAX_BEST_TRADES, MAX_CURVE_POINTS, toJsonNumber } from "../.
 import { tradeJson } from "../cli/json-output.ts";
 import type { Bars } from "../engine/bars.ts";
 import { STAT_NAMES } from "../engine/stats.ts";
-import { type SummaryStat, topPositions } from "../engine/summary.ts";
 import { downsample } from "../engine/sweep.ts";
 import type { SweepOutcome } from "../sweep-pool.ts";
 
@@ -17,14 +16,11 @@ export type Prices = Pick<Bars, "length" | "time" | "close">;
  * `prices`, it also carries the buy-and-hold curve at the equity curve's times.
  */
 export function encodeBest(
-  outcome: Pick<SweepOutcome, "table" | "top">,
-  sort: SummaryStat,
+  outcome: Pick<SweepOutcome, "top" | "comboIndices">,
   prices?: Prices,
 ): Best | undefined {
   const top = outcome.top[0];
   if (!top) return undefined;
-  // runSweep keeps the best row's params, not its index: rank again exactly as it did.
-  const position = topPositions(outcome.table, sort, 1)[0];
   const stats: Best["stats"] = {};
   for (const name of STAT_NAMES) {
     const value = top.stats[name];
@@ -38,7 +34,7 @@ export function encodeBest(
   );
   const buyHoldCurve = prices ? buyAndHold(equityCurve, prices) : undefined;
   return {
-    comboIndex: outcome.table.indices[position],
+    comboIndex: outcome.comboIndices[0],
     params: { ...top.params },
     stats,
     trades: top.trades.slice(-MAX_BEST_TRADES).map(tradeJson),

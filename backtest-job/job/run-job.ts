@@ -138,7 +138,7 @@ async function runShard(
       onProgress: progress.report,
     }).finally(() => progress.close());
 
-    const parts = shardParts(runId, shard, outcome, request.sort, bars);
+    const parts = shardParts(runId, shard, outcome, bars);
     const results = retrying(backoffMs);
     for (const part of parts) {
       await results.publish(

@@ -47,7 +47,7 @@ describe("encodeRows", () => {
 describe("encodeBest", () => {
   it("names the best combination by its index and keeps its start and end as strings", async () => {
     const outcome = await sweep(WIDE);
-    const best = encodeBest(outcome, "sharpeRatio")!;
+    const best = encodeBest(outcome)!;
     expect(best.params).toEqual(outcome.top[0].params);
     expect(comboAt(outcome.plan, best.comboIndex)).toEqual(best.params);
     expect(typeof best.stats.start).toBe("string");
@@ -64,10 +64,10 @@ describe("encodeBest", () => {
       returnPct: 0.01,
     }));
     const curve: [number, number][] = Array.from({ length: 500 }, (_, i) => [i * 1000, 100 + i]);
-    const best = encodeBest(
-      { ...outcome, top: [{ ...outcome.top[0], trades, equityCurve: curve }] },
-      "sharpeRatio",
-    )!;
+    const best = encodeBest({
+      ...outcome,
+      top: [{ ...outcome.top[0], trades, equityCurve: curve }],
+    })!;
     expect(best.trades).toHaveLength(MAX_BEST_TRADES);
     expect(best.trades[0].entryBar).toBe(50);
     expect(best.trades[0].returnPct).toBe(1);
@@ -80,15 +80,15 @@ describe("encodeBest", () => {
 
   it("adds buy and hold from the first close at the equity curve's times, given the prices", async () => {
     const outcome = await sweep(WIDE);
-    const best = encodeBest(outcome, "sharpeRatio", bars)!;
+    const best = encodeBest(outcome, bars)!;
     const cash = best.equityCurve[0][1];
     expect(best.buyHoldCurve!.map((p) => p[0])).toEqual(best.equityCurve.map((p) => p[0]));
     for (const [time, value] of best.buyHoldCurve!) {
       const i = bars.time.indexOf(time);
       expect(value).toBeCloseTo((cash * bars.close[i]) / bars.close[0], 9);
     }
-    expect(encodeBest(outcome, "sharpeRatio")!.buyHoldCurve).toBeUndefined();
-    const parts = shardParts(RUN_ID, { index: 0, count: 1 }, outcome, "sharpeRatio", bars);
+    expect(encodeBest(outcome)!.buyHoldCurve).toBeUndefined();
+    const parts = shardParts(RUN_ID, { index: 0, count: 1 }, outcome, bars);
     expect(ShardCompletedData.safeParse(parts[0]).success).toBe(true);
     expect(parts[0].best?.buyHoldCurve).toHaveLength(best.equityCurve.length);
   });
@@ -96,7 +96,7 @@ describe("encodeBest", () => {
   it("turns non-finite statistics into null", async () => {
     const outcome = await sweep({ fast: 5, slow: 20 });
     const top = { ...outcome.top[0], stats: { ...outcome.top[0].stats, profitFactor: Number.NaN } };
-    expect(encodeBest({ ...outcome, top: [top] }, "sharpeRatio")!.stats.profitFactor).toBeNull();
+    expect(encodeBest({ ...outcome, top: [top] })!.stats.profitFactor).toBeNull();
   });
 });
 
@@ -110,7 +110,7 @@ describe("shardParts", () => {
 
   it("splits rows into parts of ROWS_PER_PART; part 0 alone carries metrics and best", async () => {
     const outcome = await sweep(WIDE);
-    const parts = shardParts(RUN_ID, { index: 0, count: 1 }, outcome, "sharpeRatio");
+    const parts = shardParts(RUN_ID, { index: 0, count: 1 }, outcome);
     check(parts);
     expect(parts.map((p) => p.rows.length)).toEqual([ROWS_PER_PART, ROWS_PER_PART, 100]);
     expect(parts.map((p) => p.part)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
@@ -139,7 +139,7 @@ describe("shardParts", () => {
         },
       ],
     };
-    const parts = shardParts(RUN_ID, { index: 0, count: 1 }, heavy, "sharpeRatio");
+    const parts = shardParts(RUN_ID, { index: 0, count: 1 }, heavy);
     check(parts);
     expect(parts[0].rows.length).toBeLessThan(ROWS_PER_PART);
     expect(parts.reduce((n, p) => n + p.rows.length, 0)).toBe(600);
@@ -147,7 +147,7 @@ describe("shardParts", () => {
 
   it("gives one part without rows or best for a shard with no combination", async () => {
     const outcome = await sweep({ fast: 5, slow: 20 }, { index: 2, count: 3 });
-    const parts = shardParts(RUN_ID, { index: 2, count: 3 }, outcome, "sharpeRatio");
+    const parts = shardParts(RUN_ID, { index: 2, count: 3 }, outcome);
     check(parts);
     expect(parts).toHaveLength(1);
     expect(parts[0]).toMatchObject({ rows: [], part: { index: 0, count: 1 } });

@@ -5,7 +5,6 @@ import {
   type ShardCompleted,
   type ShardRef,
 } from "../../events/index.ts";
-import type { SummaryStat } from "../engine/summary.ts";
 import type { SweepOutcome } from "../sweep-pool.ts";
 import { encodeBest, type Prices } from "./best-result.ts";
 import { encodeRows } from "./result-rows.ts";
@@ -19,7 +18,7 @@ export const MAX_PART_BYTES = 60 * 1024;
 /** The sweep outcome fields a shard's parts are built from. */
 export type ShardOutcome = Pick<
   SweepOutcome,
-  "table" | "plan" | "top" | "evaluated" | "elapsedMs" | "barEvaluationsPerSecond"
+  "table" | "plan" | "top" | "comboIndices" | "evaluated" | "elapsedMs" | "barEvaluationsPerSecond"
 >;
 
 const finite = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
@@ -34,11 +33,10 @@ export function shardParts(
   runId: string,
   shard: ShardRef,
   outcome: ShardOutcome,
-  sort: SummaryStat,
   prices?: Prices,
 ): ShardCompleted[] {
   const rows = encodeRows(outcome.table, outcome.plan);
-  const best = encodeBest(outcome, sort, prices);
+  const best = encodeBest(outcome, prices);
   const metrics = {
     evaluated: outcome.evaluated,
     elapsedMs: finite(outcome.elapsedMs),
