@@ -32,7 +32,7 @@ let sink: SinkServer;
 beforeAll(async () => {
   sink = await startSinkServer();
 });
-afterAll(() => sink.close());
+afterAll(() => sink?.close());
 
 const base = (shard: number, count: number) => ({
   RUN_ID,

@@ -19,10 +19,12 @@ interface ComposeService {
   read_only?: boolean;
   cap_drop?: string[];
   profiles?: string[];
+  volumes?: string[];
 }
 
 const compose = readYamlFile("docker-compose.yml") as {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 };
 const services = compose.services;
 const composeSchema = sharedSchema("compose-spec.json");
@@ -93,6 +95,21 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("keeps the broker's deliveries across restarts: Postgres first, its spool on a volume", () => {
+    const broker = services.broker;
+    expect(broker.depends_on?.postgres?.condition).toBe("service_healthy");
+    const dataHome = broker.environment?.DATA_HOME;
+    expect(dataHome).toMatch(/^\//);
+    const volume = (broker.volumes ?? []).find((v) => v.endsWith(`:${dataHome}`));
+    expect(volume, "a named volume at DATA_HOME").toBeDefined();
+    expect(Object.keys(compose.volumes ?? {})).toContain(volume!.split(":")[0]);
+    expect(broker.healthcheck?.test.join(" ")).toContain("/readyz");
+    // The image makes the folder the non-root user's, so a fresh named volume is writable.
+    expect(readFileSync(repoPath("Dockerfile.functions"), "utf8")).toContain(
+      `chown 10001:10001 ${dataHome}`,
+    );
+  });
+
   it("starts functions only once the stores and the broker are healthy", () => {
     for (const name of FUNCTIONS) {
       const deps = services[name].depends_on ?? {};
@@ -100,7 +117,14 @@ describe("docker-compose.yml", () => {
         expect(deps[dep]?.condition, `${name} -> ${dep}`).toBe("service_healthy");
         expect(services[dep].healthcheck, dep).toBeDefined();
       }
-      expect(services[name].healthcheck?.test.join(" ")).toContain("/healthz");
+    }
+  });
+
+  it("calls a function container healthy once it is ready: its healthcheck asks /readyz", () => {
+    for (const name of FUNCTIONS) {
+      const test = services[name].healthcheck?.test.join(" ") ?? "";
+      expect(test, name).toContain("http://127.0.0.1:8080/readyz");
+      expect(test, name).not.toContain("/healthz");
     }
   });
 

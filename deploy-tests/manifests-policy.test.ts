@@ -82,11 +82,15 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
       }
     });
 
-    it("probes every function: readiness on /healthz, and a liveness probe", () => {
+    it("probes every function: readiness on /readyz (its dependencies), liveness on /healthz (the process)", () => {
       for (const s of services) {
         const c = s.spec.template.spec.containers[0];
-        expect(c.readinessProbe?.httpGet?.path, s.metadata.name).toBe("/healthz");
-        expect(c.livenessProbe, s.metadata.name).toBeDefined();
+        expect(c.readinessProbe?.httpGet?.path, s.metadata.name).toBe("/readyz");
+        // Each check of /readyz gives up after 1 s (platform/health/readiness.ts): the probe
+        // must wait longer, or a slow dependency would read as a probe failure of its own.
+        expect(c.readinessProbe?.timeoutSeconds, s.metadata.name).toBeGreaterThan(1);
+        // A dependency that is down must never get a pod restarted: liveness asks the process.
+        expect(c.livenessProbe?.httpGet?.path, s.metadata.name).toBe("/healthz");
       }
     });
 

@@ -1,6 +1,7 @@
 // BacktestRequest: what a webhook asks for, validated at the door and carried in events.
 import { z } from "zod";
 import { GridSchema } from "./grid.ts";
+import { storable } from "./storable-text.ts";
 import { SUMMARY_STATS } from "./summary-stats.ts";
 
 /**
@@ -16,24 +17,29 @@ const SAFE_PATH = /^(?!.*(^|\/)\.)[A-Za-z0-9_\-.]+(\/[A-Za-z0-9_\-.]+)*$/;
 export const DataSourceSchema = z.union([
   z
     .object({
-      csv: z
-        .string()
-        .min(1)
-        .refine((s) => Buffer.byteLength(s) <= MAX_INLINE_CSV_BYTES, {
-          message: `inline CSV is larger than ${MAX_INLINE_CSV_BYTES} bytes; send it by url or path`,
-        }),
+      csv: storable(
+        z
+          .string()
+          .min(1)
+          .refine((s) => Buffer.byteLength(s) <= MAX_INLINE_CSV_BYTES, {
+            message: `inline CSV is larger than ${MAX_INLINE_CSV_BYTES} bytes; send it by url or path`,
+          }),
+      ),
     })
     .strict(),
   z
     .object({
-      path: z
-        .string()
-        .min(1)
-        .max(255)
-        .regex(SAFE_PATH, "must be a relative name inside DATA_DIR, without .. or hidden parts"),
+      path: storable(
+        z
+          .string()
+          .min(1)
+          .max(255)
+          .regex(SAFE_PATH, "must be a relative name inside DATA_DIR, without .. or hidden parts"),
+      ),
     })
     .strict(),
-  z.object({ url: z.url({ protocol: /^https?$/ }).max(2048) }).strict(),
+  // The URL parser percent-encodes NUL and lone surrogates, but the string kept is the one sent.
+  z.object({ url: storable(z.url({ protocol: /^https?$/ }).max(2048)) }).strict(),
   z
     .object({
       synthetic: z
@@ -47,7 +53,7 @@ export type DataSource = z.infer<typeof DataSourceSchema>;
 /** A backtest or sweep request. `params` is a grid; a single backtest is a grid of numbers. */
 export const BacktestRequestSchema = z
   .object({
-    strategy: z.string().min(1).max(64),
+    strategy: storable(z.string().min(1).max(64)),
     params: GridSchema,
     data: DataSourceSchema,
     cash: z.number().finite().positive().max(1e15).optional(),
@@ -61,11 +67,8 @@ export const BacktestRequestSchema = z
     size: z.enum(["small", "medium", "large"]).optional(),
     /** Shards to split the sweep into; by default one per 2,000 combinations, at most 16. */
     shards: z.number().int().min(1).max(256).optional(),
-    callbackUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .optional(),
-    label: z.string().max(200).optional(),
+    callbackUrl: storable(z.url({ protocol: /^https?$/ }).max(2048)).optional(),
+    label: storable(z.string().max(200)).optional(),
   })
   .strict();
 export type BacktestRequest = z.infer<typeof BacktestRequestSchema>;

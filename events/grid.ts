@@ -1,5 +1,6 @@
 // The parameter grid as it travels in a request: the engine's grid format, on the wire.
 import { z } from "zod";
+import { storable } from "./storable-text.ts";
 
 /** An inclusive range of values: `{"from": 5, "to": 50, "step": 5}`. */
 export const RangeSchema = z
@@ -14,8 +15,11 @@ export const GridValueSchema = z.union([
   RangeSchema,
 ]);
 
-/** Every parameter of the strategy, by name. The engine checks names, bounds and constraints. */
+/**
+ * Every parameter of the strategy, by name. The engine checks names, bounds and constraints;
+ * a name is storable text because the request, keys included, is kept in Postgres.
+ */
 export const GridSchema = z
-  .record(z.string().min(1).max(64), GridValueSchema)
+  .record(storable(z.string().min(1).max(64)), GridValueSchema)
   .refine((g) => Object.keys(g).length > 0, "the grid is empty");
 export type Grid = z.infer<typeof GridSchema>;

@@ -1,11 +1,15 @@
 // Runs one function in its own process, as its container does: FUNCTION_TARGET picks it.
 // It is functions-framework's handling behind a front that adds what functions-framework
-// lacks: a body limit before anything is read, /healthz, and draining requests in flight on
-// SIGTERM. Webhooks go straight to the ingest handler on node:http. Prometheus metrics are
-// served by a second server on METRICS_PORT, off the function's request path (docs/metrics.md).
-import { createServer } from "node:http";
+// lacks: a body limit before anything is read, /healthz and /readyz, and draining requests in
+// flight on SIGTERM. Webhooks go straight to the ingest handler on node:http. Prometheus
+// metrics are served by a second server on METRICS_PORT, off the function's request path
+// (docs/metrics.md).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { ConfigError, loadConfig } from "../platform/config.ts";
+import type { FunctionContext } from "../platform/function-context.ts";
+import { type ReadinessChecks, readiness } from "../platform/health/readiness.ts";
 import { guardBody } from "../platform/http/body-guard.ts";
 import { createLogger } from "../platform/log.ts";
 import { metricsServer } from "../platform/metrics/metrics-endpoint.ts";
@@ -23,46 +27,64 @@ const TARGETS = [
   "dead-letters",
 ];
 
+/** Bad configuration: one line naming what is wrong, and exit code 2 (a crash would be 1). */
+function refuse(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+}
+
 const log = createLogger("serve");
 const target = process.env.FUNCTION_TARGET ?? "";
 if (!TARGETS.includes(target)) {
-  process.stderr.write(
-    `error: FUNCTION_TARGET must be one of ${TARGETS.join(", ")}; got "${target}"\n`,
-  );
-  process.exit(2);
+  refuse(`FUNCTION_TARGET must be one of ${TARGETS.join(", ")}; got "${target}"`);
 }
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
 } catch (error) {
-  process.stderr.write(`error: ${error instanceof ConfigError ? error.message : String(error)}\n`);
-  process.exit(2);
+  refuse(error instanceof ConfigError ? error.message : String(error));
 }
-if (config.METRICS_PORT === config.PORT) {
-  process.stderr.write(`error: METRICS_PORT must differ from PORT (both ${config.PORT})\n`);
-  process.exit(2);
+// Port 0 (a free port, for tests) is the one value two servers may share.
+if (config.METRICS_PORT === config.PORT && config.PORT !== 0) {
+  refuse(`METRICS_PORT must differ from PORT (both ${config.PORT})`);
 }
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT names a collector (docs/tracing.md).
 const tracing = await startTracing(
   config.OTEL_SERVICE_NAME ?? target,
   config.OTEL_EXPORTER_OTLP_ENDPOINT,
 );
-// The function's index registers it and wires its dependencies from the environment.
+// The function's index registers it and builds its context and dependencies now, before the
+// server listens: a setting it lacks stops the process here, never at the first request.
 // From source the modules are TypeScript; in the image they are compiled JavaScript.
-const module = (await import(
-  `./${target}/index${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`
-)) as {
+let module: {
+  context: FunctionContext;
+  checks: ReadinessChecks;
   deps?: () => Promise<IngestDeps>;
 };
+try {
+  module = await import(`./${target}/index${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`);
+} catch (error) {
+  if (error instanceof ConfigError) refuse(error.message);
+  throw error;
+}
 const app = getTestServer(target);
 // Webhooks skip functions-framework's per-request machinery: docs/decisions/0015-ingest-path.md.
 const webhooks =
   target === "ingest-webhook" && module.deps ? ingestNodeHandler(module.deps) : undefined;
+// Liveness (/healthz) is the process serving; readiness (/readyz) is what the function cannot
+// work without answering: docs/decisions/0022-readiness.md.
+const ready = readiness(module.checks);
 const logError = (m: string, f: Record<string, unknown>) => log.error(m, f);
 
 const server = createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/healthz" && target !== "api") {
+  const path = (req.url ?? "/").split("?")[0];
+  if (req.method === "GET" && path === "/healthz") {
+    req.resume();
     res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    return;
+  }
+  if (req.method === "GET" && path === "/readyz") {
+    ready.handler(req, res);
     return;
   }
   if (webhooks) {
@@ -72,7 +94,8 @@ const server = createServer((req, res) => {
   if (!guardBody(req, res, config.MAX_BODY_BYTES, logError)) return;
   app.emit("request", req, res);
 });
-server.listen(config.PORT, () => log.info("serving", { target, port: config.PORT }));
+const portOf = (s: Server) => (s.address() as AddressInfo).port;
+server.listen(config.PORT, () => log.info("serving", { target, port: portOf(server) }));
 
 // Knative routes requests only to the container's one declared port, so this port is reached
 // by Prometheus alone, and a scrape never waits behind the function's requests.
@@ -82,14 +105,21 @@ metrics.on("error", (error) => {
   process.exit(2);
 });
 metrics.listen(config.METRICS_PORT, () =>
-  log.info("serving metrics", { port: config.METRICS_PORT, path: "/metrics" }),
+  log.info("serving metrics", { port: portOf(metrics), path: "/metrics" }),
 );
 
 // Knative sends SIGTERM and waits terminationGracePeriodSeconds: finish what is in flight.
 process.on("SIGTERM", () => {
   log.info("draining", { target });
-  // The spans of the last requests are flushed before exit.
-  server.close(() => void tracing.shutdown().then(() => process.exit(0)));
+  server.close(() => {
+    // Connections are let go (a database that is still being opened stops being retried),
+    // and the spans of the last requests are flushed, before exit.
+    void module.context.adapters
+      .close()
+      .catch((error: unknown) => log.warn("adapters not closed", { error: String(error) }))
+      .then(() => tracing.shutdown())
+      .then(() => process.exit(0));
+  });
   server.closeIdleConnections();
   setTimeout(() => process.exit(0), 25_000).unref();
 });

@@ -2,13 +2,15 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config.ts";
+import { keepOpening } from "./health/keep-opening.ts";
+import { openingRunStore } from "./health/opening-run-store.ts";
 import type { Logger } from "./log.ts";
 import { MemoryProgressStore } from "./memory/memory-progress-store.ts";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.ts";
 import { MemoryReplayGuard } from "./memory/memory-replay-guard.ts";
 import type { ProgressStore, RateLimiter, ReplayGuard, RunStore } from "./ports.ts";
 import { PostgresRunStore } from "./postgres/postgres-run-store.ts";
-import { closeRedis, createRedis } from "./redis/redis-client.ts";
+import { closeRedis, createRedis, pingRedis } from "./redis/redis-client.ts";
 import { RedisProgressStore } from "./redis/redis-progress-store.ts";
 import { RedisRateLimiter } from "./redis/redis-rate-limiter.ts";
 import { RedisReplayGuard } from "./redis/redis-replay-guard.ts";
@@ -21,6 +23,11 @@ export interface Adapters {
   readonly progress: ProgressStore;
   /** What is behind them, for the start banner and health. */
   readonly kinds: { readonly database: "postgres" | "pglite"; readonly cache: "redis" | "memory" };
+  /**
+   * Whether the cache takes commands now (Redis connected and answering PING), for readiness.
+   * Absent when there is nothing to wait for: the cache is this process's memory.
+   */
+  readonly pingCache?: () => Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -29,12 +36,38 @@ export interface Adapters {
  * database is PGlite under DATA_HOME; without REDIS_URL the cache is in memory.
  */
 export async function openAdapters(config: Config, log: Logger): Promise<Adapters> {
+  const store = await openStore(config);
+  return withCache(store, config, log);
+}
+
+/**
+ * The adapters of a function running alone, at once: nothing here waits for a server, so a
+ * database or Redis that is down at start never stops the process. The store opens and
+ * migrates in the background, retrying with capped backoff, and until then answers every
+ * call with Unavailable and `ping` with false; Redis connects (and reconnects) on its own.
+ * Readiness reports both (store `ping`, `pingCache`).
+ */
+export function startAdapters(config: Config, log: Logger): Adapters {
+  const opening = keepOpening(() => openStore(config), {
+    what: "database",
+    log: log.child({ component: "postgres" }),
+    close: (store) => store.close(),
+  });
+  return withCache(openingRunStore(opening), config, log);
+}
+
+function openStore(config: Config): Promise<PostgresRunStore> {
   // PGlite creates its own folder but not the ones above it.
   if (!config.DATABASE_URL) mkdirSync(config.DATA_HOME, { recursive: true });
-  const store = await PostgresRunStore.open({
+  return PostgresRunStore.open({
     url: config.DATABASE_URL,
     pgliteDir: config.DATABASE_URL ? undefined : join(config.DATA_HOME, "pglite"),
   });
+}
+
+/** `store` with the cache adapters REDIS_URL picks: Redis, or in-memory stand-ins. */
+function withCache(store: RunStore, config: Config, log: Logger): Adapters {
+  const database = config.DATABASE_URL ? "postgres" : "pglite";
   if (config.REDIS_URL) {
     const redis = createRedis(config.REDIS_URL, log.child({ component: "redis" }));
     return {
@@ -42,7 +75,8 @@ export async function openAdapters(config: Config, log: Logger): Promise<Adapter
       replay: new RedisReplayGuard(redis),
       rate: new RedisRateLimiter(redis),
       progress: new RedisProgressStore(redis),
-      kinds: { database: config.DATABASE_URL ? "postgres" : "pglite", cache: "redis" },
+      kinds: { database, cache: "redis" },
+      pingCache: () => pingRedis(redis),
       close: async () => {
         await closeRedis(redis);
         await store.close();
@@ -54,7 +88,7 @@ export async function openAdapters(config: Config, log: Logger): Promise<Adapter
     replay: new MemoryReplayGuard(),
     rate: new MemoryRateLimiter(),
     progress: new MemoryProgressStore(),
-    kinds: { database: config.DATABASE_URL ? "postgres" : "pglite", cache: "memory" },
+    kinds: { database, cache: "memory" },
     close: () => store.close(),
   };
 }

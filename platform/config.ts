@@ -106,6 +106,16 @@ export const ConfigSchema = z.object({
     .optional(),
   /** The reaper fails runs still running this long after their deadline. */
   REAPER_GRACE_SECONDS: int(0, 7 * 24 * 3600).default(300),
+  /**
+   * The embedded stack's reaper clock: a ping every this many seconds, as the PingSource sends
+   * one on Kubernetes (knative/base/reaper-ping.yaml).
+   */
+  REAPER_INTERVAL_SECONDS: int(1, 24 * 3600).default(60),
+  /**
+   * On SIGTERM, how long running shards may go on before they are stopped and left for the
+   * next start to resume. Kubernetes waits terminationGracePeriodSeconds (30 s by default).
+   */
+  SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(20),
   /** Data fetched from a url: size cap and timeout. */
   FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   FETCH_TIMEOUT_MS: int(100, 10 * 60_000).default(30_000),

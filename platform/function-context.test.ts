@@ -1,14 +1,23 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Publisher } from "../events/index.ts";
-import { loadConfig } from "./config.ts";
-import { launcherFor } from "./function-context.ts";
+import { tempDir } from "../test-support/temp-dir.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import {
+  type FunctionContext,
+  launcherFor,
+  readinessChecks,
+  standaloneContext,
+} from "./function-context.ts";
+import { Unavailable } from "./http/http-errors.ts";
 import { KubernetesJobLauncher } from "./launchers/kubernetes-job-launcher.ts";
 import { LocalJobLauncher } from "./launchers/local-job-launcher.ts";
 import { FakeKubeApi } from "./launchers/test-support/fake-kube-api.ts";
 import type { Logger } from "./log.ts";
+import { MemoryRunStore } from "./memory/memory-run-store.ts";
 
 const SILENT: Logger = {
   info: () => undefined,
@@ -23,12 +32,11 @@ let api: FakeKubeApi;
 let dir: string;
 beforeAll(async () => {
   api = await FakeKubeApi.start();
-  dir = await mkdtemp(path.join(tmpdir(), "kubeconfig-"));
+  dir = tempDir("kubeconfig-");
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await api.close();
-  await rm(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe("launcherFor", () => {
@@ -93,5 +101,79 @@ describe("launcherFor", () => {
     const [container] = job.spec.template.spec.containers;
     expect(container.image).toBe("registry.example/backtest-job:9");
     expect(container.env.find((e) => e.name === "K_SINK")?.value).toBe(SINK);
+  });
+});
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("standaloneContext", () => {
+  it("throws a ConfigError naming K_SINK when it is unset", async () => {
+    const config = loadConfig({ WEBHOOK_SECRET: SECRET });
+    const built = standaloneContext(config, "notify");
+    await expect(built).rejects.toBeInstanceOf(ConfigError);
+    await expect(built).rejects.toThrow(/K_SINK/);
+  });
+
+  it("throws a ConfigError naming WEBHOOK_SECRET when it is unset", async () => {
+    const config = loadConfig({ K_SINK: SINK });
+    await expect(standaloneContext(config, "notify")).rejects.toThrow(/WEBHOOK_SECRET/);
+  });
+
+  it("is built at once with the database down: the store answers 503 and pings false meanwhile", async () => {
+    const config = loadConfig({
+      K_SINK: SINK,
+      WEBHOOK_SECRET: SECRET,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/test`,
+    });
+    const context = await standaloneContext(config, "dispatch-backtest");
+    try {
+      expect(await context.adapters.store.ping()).toBe(false);
+      await expect(context.adapters.store.getRun("run_x")).rejects.toBeInstanceOf(Unavailable);
+    } finally {
+      await context.adapters.close();
+    }
+  });
+});
+
+describe("readinessChecks", () => {
+  const context = (pingCache?: () => Promise<boolean>) =>
+    ({
+      config: loadConfig({ K_SINK: SINK }),
+      adapters: { store: new MemoryRunStore(), pingCache },
+    }) as unknown as FunctionContext;
+
+  it("gives exactly the checks a function needs", () => {
+    expect(Object.keys(readinessChecks(context(), ["database"]))).toEqual(["database"]);
+    expect(Object.keys(readinessChecks(context(), ["database", "broker"]))).toEqual([
+      "database",
+      "broker",
+    ]);
+  });
+
+  it("checks redis only when the cache is Redis, not the in-memory stand-ins", async () => {
+    expect(Object.keys(readinessChecks(context(), ["redis", "broker"]))).toEqual(["broker"]);
+    const checks = readinessChecks(
+      context(async () => false),
+      ["redis", "broker"],
+    );
+    expect(Object.keys(checks)).toEqual(["redis", "broker"]);
+    expect(await checks.redis(new AbortController().signal)).toBe(false);
+  });
+
+  it("checks the database with the store's ping", async () => {
+    const ctx = context();
+    const { database } = readinessChecks(ctx, ["database"]);
+    expect(await database(new AbortController().signal)).toBe(true);
+    await ctx.adapters.store.close();
+    expect(await database(new AbortController().signal)).toBe(false);
   });
 });

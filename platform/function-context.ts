@@ -1,8 +1,10 @@
 // What every function's dependencies are built from: configuration, adapters, broker, launcher.
 import { Webhook } from "standardwebhooks";
 import { HttpPublisher, type Publisher } from "../events/index.ts";
-import { type Adapters, openAdapters } from "./adapters.ts";
+import { type Adapters, startAdapters } from "./adapters.ts";
 import { type Config, ConfigError, type SourceConfig } from "./config.ts";
+import { answersHttp } from "./health/answers-http.ts";
+import type { ReadinessCheck, ReadinessChecks } from "./health/readiness.ts";
 import { LocalJobLauncher, type LocalJobLauncherOptions } from "./launchers/local-job-launcher.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { instrumentPublisher } from "./metrics/instrument-publisher.ts";
@@ -30,8 +32,11 @@ export function sourcesFor(config: Config, secret: string): Record<string, Sourc
 }
 
 /**
- * The context of one function running alone (functions-framework, Knative, compose):
- * events go to K_SINK over HTTP and the webhook secret must be configured.
+ * The context of one function running alone (functions/serve.ts, Knative, compose): events go
+ * to K_SINK over HTTP and the webhook secret must be configured. Built at start: a setting
+ * missing is a {@link ConfigError} here, before anything is opened. A database or Redis that
+ * is down is not an error: the store keeps opening in the background (see `startAdapters`)
+ * and readiness says so until it is up (see {@link readinessChecks}).
  */
 export async function standaloneContext(config: Config, name: string): Promise<FunctionContext> {
   if (!config.K_SINK)
@@ -42,7 +47,7 @@ export async function standaloneContext(config: Config, name: string): Promise<F
   const publisher = instrumentPublisher(new HttpPublisher(config.K_SINK));
   // Before the adapters: a launcher that cannot be built leaves no connection open.
   const launcher = await launcherFor(config, config.K_SINK, publisher, log);
-  const adapters = await openAdapters(config, log);
+  const adapters = startAdapters(config, log);
   // A count of the whole store, so one kind of pod reports it, not every pod of every function.
   if (name === "api") {
     watchRunsInFlight(adapters.store, {
@@ -59,6 +64,36 @@ export async function standaloneContext(config: Config, name: string): Promise<F
     signer: new Webhook(config.WEBHOOK_SECRET),
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
   };
+}
+
+/** A dependency a function may be unable to work without. */
+export type Dependency = "database" | "redis" | "broker";
+
+/**
+ * The readiness checks of a function that cannot work without `needs`: `database` (the store
+ * is open and answers), `redis` (connected and answering; only when REDIS_URL is set, since
+ * the in-memory stand-ins are always there) and `broker` (K_SINK answers HTTP at all).
+ *
+ * @example
+ * export const checks = readinessChecks(context, ["database", "broker"]);
+ */
+export function readinessChecks(
+  ctx: FunctionContext,
+  needs: readonly Dependency[],
+): ReadinessChecks {
+  const { store, pingCache } = ctx.adapters;
+  const sink = ctx.config.K_SINK;
+  const available: Partial<Record<Dependency, ReadinessCheck>> = {
+    database: () => store.ping(),
+    ...(pingCache ? { redis: () => pingCache() } : {}),
+    ...(sink ? { broker: answersHttp(sink) } : {}),
+  };
+  return Object.fromEntries(
+    needs.flatMap((need) => {
+      const check = available[need];
+      return check ? [[need, check] as const] : [];
+    }),
+  );
 }
 
 /**
@@ -118,6 +153,8 @@ export function localLauncher(
       JOB_WORKERS: String(config.JOB_WORKERS),
       FETCH_MAX_BYTES: String(config.FETCH_MAX_BYTES),
       FETCH_TIMEOUT_MS: String(config.FETCH_TIMEOUT_MS),
+      // The child exits if this process dies (backtest-job/job/exit-with-parent.ts).
+      JOB_PARENT_PID: String(process.pid),
       // Each shard sends its span to the same collector (docs/tracing.md).
       ...(config.OTEL_EXPORTER_OTLP_ENDPOINT
         ? { OTEL_EXPORTER_OTLP_ENDPOINT: config.OTEL_EXPORTER_OTLP_ENDPOINT }
@@ -126,16 +163,4 @@ export function localLauncher(
     log: log.child({ component: "local-launcher" }),
     ...overrides,
   });
-}
-
-/** Memoises an async factory: the first call starts it, later calls share the promise. */
-export function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= make().catch((error: unknown) => {
-      value = undefined;
-      throw error;
-    });
-    return value;
-  };
 }

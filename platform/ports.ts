@@ -122,6 +122,11 @@ export interface RunStore {
   markFinalEventPublished(runId: string): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /**
+   * The shard indices of a run that have not stored every part yet, ascending: what a
+   * restarted launcher must run again. Empty for an unknown run.
+   */
+  incompleteShards(runId: string): Promise<number[]>;
+  /**
    * Queued or running runs whose `startedAt` (or, never started, `createdAt`) is before
    * `olderThan`, oldest first: the reaper's candidates.
    */
@@ -167,6 +172,12 @@ export interface JobLauncher {
    * cannot tell (the local launcher: its children report through events).
    */
   exists?(runId: string): Promise<boolean | undefined>;
+  /**
+   * Whether this launcher itself still has shards of the run queued, waiting for a retry or
+   * running: the run is not stuck, whatever its age. Only a launcher that queues shards in
+   * its own process (the local one) can tell; others leave it out.
+   */
+  holds?(runId: string): boolean;
 }
 
 /** Remembers webhook ids for a while (SET NX EX). Leaves out deletion. */
@@ -193,4 +204,38 @@ export interface ProgressStore {
   /** Progress summed over the run's shards. */
   get(runId: string): Promise<{ done: number; total: number } | undefined>;
   clear(runId: string): Promise<void>;
+}
+
+/** One delivery of one event to one Trigger's subscriber, as the broker's outbox keeps it. */
+export interface OutboxDelivery {
+  /** The outbox's own id of this delivery. */
+  readonly id: number;
+  /** The Trigger's name. */
+  readonly trigger: string;
+  /** The CloudEvent in structured mode: its attributes and `data`, as JSON. */
+  readonly event: Record<string, unknown>;
+  /** Tries that failed so far. */
+  readonly attempts: number;
+}
+
+/**
+ * The embedded broker's durable queue: a delivery is stored before the broker acknowledges
+ * the event and forgotten only once it ended (delivered, dead-lettered or dropped), so a
+ * restart redelivers whatever was not. One broker owns one outbox at a time. Leaves out
+ * leases and competing consumers: the broker schedules in memory and the outbox is its
+ * write-ahead log.
+ */
+export interface BrokerOutbox {
+  /**
+   * Stores one delivery of `event` per Trigger in `triggers`, atomically, and resolves once
+   * they are durable. A delivery of the same event (source and id) to the same Trigger that
+   * is still pending is not stored twice: only the new ones are returned.
+   */
+  append(event: Record<string, unknown>, triggers: readonly string[]): Promise<OutboxDelivery[]>;
+  /** Every pending delivery, oldest first, at most `limit`. */
+  pending(limit: number): Promise<OutboxDelivery[]>;
+  /** Records that a try failed: `attempts` tries have failed so far. */
+  recordAttempt(id: number, attempts: number): Promise<void>;
+  /** The delivery ended: forgets it. Forgetting an unknown id does nothing. */
+  complete(id: number): Promise<void>;
 }

@@ -1,5 +1,5 @@
 // The cases every ProgressStore adapter must pass; each adapter's test file runs them against its own make.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ProgressStore } from "./ports.ts";
 
 /** One fresh store, with a way to let time pass that suits the adapter. */
@@ -21,11 +21,11 @@ export function runProgressStoreContract(
 ): void {
   describe(`ProgressStore contract: ${name}`, () => {
     let h: ProgressStoreHarness;
+    // Closed by the teardown beforeEach returns: only a harness that was made, and only once.
     beforeEach(async () => {
-      h = await make({ ttlSeconds: 3600 });
-    });
-    afterEach(async () => {
-      await h.close();
+      const made = await make({ ttlSeconds: 3600 });
+      h = made;
+      return () => made.close();
     });
 
     it("knows nothing of an unknown run", async () => {
@@ -78,11 +78,11 @@ export function runProgressStoreContract(
 
   describe(`ProgressStore contract: ${name}, expiry`, () => {
     let h: ProgressStoreHarness;
+    // Closed by the teardown beforeEach returns: only a harness that was made, and only once.
     beforeEach(async () => {
-      h = await make({ ttlSeconds: 1 });
-    });
-    afterEach(async () => {
-      await h.close();
+      const made = await make({ ttlSeconds: 1 });
+      h = made;
+      return () => made.close();
     });
 
     it("drops a run its ttl after the last set, each set starting the ttl again", async () => {

@@ -1,5 +1,5 @@
 // The cases every RateLimiter adapter must pass; each adapter's test file runs them against its own make.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { RateLimiter } from "./ports.ts";
 
 /** One fresh limiter whose clock the test controls. */
@@ -23,11 +23,11 @@ export function runRateLimiterContract(
 ): void {
   describe(`RateLimiter contract: ${name}`, () => {
     let h: RateLimiterHarness;
+    // Closed by the teardown beforeEach returns: only a harness that was made, and only once.
     beforeEach(async () => {
-      h = await make();
-    });
-    afterEach(async () => {
-      await h.close();
+      const made = await make();
+      h = made;
+      return () => made.close();
     });
 
     it("allows exactly `limit` hits in a window, then refuses", async () => {

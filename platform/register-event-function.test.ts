@@ -23,7 +23,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 async function deliver(): Promise<Response> {
   const event = new CloudEvent({ type: shardProgress.type, source: "/test", id: "e1", data: {} });

@@ -1,5 +1,5 @@
 // The cases every ReplayGuard adapter must pass; each adapter's test file runs them against its own make.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ReplayGuard } from "./ports.ts";
 
 /** One fresh guard, with a way to let time pass that suits the adapter. */
@@ -21,11 +21,11 @@ export function runReplayGuardContract(
 ): void {
   describe(`ReplayGuard contract: ${name}`, () => {
     let h: ReplayGuardHarness;
+    // Closed by the teardown beforeEach returns: only a harness that was made, and only once.
     beforeEach(async () => {
-      h = await make();
-    });
-    afterEach(async () => {
-      await h.close();
+      const made = await make();
+      h = made;
+      return () => made.close();
     });
 
     it("has seen nothing at first", async () => {

@@ -169,6 +169,16 @@ export function runRunStoreContract(name: string, make: () => Promise<RunStoreHa
       expect((await store.getRun(runId))?.rowsRecorded).toBe(4);
     });
 
+    it("names the shards that have not stored every part, for a restarted launcher", async () => {
+      const { runId } = await running({ shardCount: 3 });
+      expect(await store.incompleteShards(runId)).toEqual([0, 1, 2]);
+      await store.recordShardPart(part(runId, { shardIndex: 1, partCount: 2, rows: [row(0)] }));
+      await store.recordShardPart(part(runId, { shardIndex: 2, rows: [row(1)] }));
+      // Shard 1 has one part of two: it must run again; shard 2 is done.
+      expect(await store.incompleteShards(runId)).toEqual([0, 1]);
+      expect(await store.incompleteShards(newRunId())).toEqual([]);
+    });
+
     it("ignores a redelivered part: no duplicate rows, no extra progress", async () => {
       const { runId } = await running({ shardCount: 1 });
       const p0 = part(runId, { partCount: 2, rows: [row(0), row(1)] });

@@ -1,20 +1,29 @@
 // The broker as a process of its own, for docker-compose: the embedded broker's routing and
 // delivery rules, with Triggers' subscribers reached over HTTP like Knative reaches Services.
+// Its deliveries live in the project's database (broker_outbox) and, while that is down, in a
+// spool under DATA_HOME, so a 202 from it survives a restart of the broker or of Postgres.
 import { createServer } from "node:http";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { brokerIngress } from "../platform/broker/broker-ingress.ts";
 import { EmbeddedBroker } from "../platform/broker/embedded-broker.ts";
+import { EventSpool } from "../platform/broker/event-spool.ts";
 import { httpSubscriber, postEvent } from "../platform/broker/http-subscriber.ts";
 import {
   loadBrokerDeliveryFile,
   loadTriggersFile,
 } from "../platform/broker/trigger-definitions.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
+import { readiness } from "../platform/health/readiness.ts";
 import { createLogger } from "../platform/log.ts";
+import { PostgresRunStore } from "../platform/postgres/postgres-run-store.ts";
 
 const log = createLogger("broker");
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
+  if (!config.DATABASE_URL)
+    throw new ConfigError("DATABASE_URL must be set: the broker keeps its deliveries there");
 } catch (error) {
   process.stderr.write(`error: ${error instanceof ConfigError ? error.message : String(error)}\n`);
   process.exit(2);
@@ -26,11 +35,24 @@ const subscribers = Object.fromEntries(
   triggers.map((t) => [t.subscriber, httpSubscriber(urlOf(t.subscriber))]),
 );
 const sink = delivery.deadLetterSink;
+
+// The database may still be starting: keep trying, with capped backoff, before taking events.
+let store: PostgresRunStore | undefined;
+for (let attempt = 0; !store; attempt++) {
+  try {
+    store = await PostgresRunStore.open({ url: config.DATABASE_URL });
+  } catch (error) {
+    if (attempt === 0) log.warn("database unavailable; retrying", { error: String(error) });
+    await delay(Math.min(250 * 2 ** attempt, 5_000));
+  }
+}
 const broker = new EmbeddedBroker({
   triggers,
   delivery,
   subscribers,
-  // The dead-letter sink is a Service too: it gets the event with Knative's error extensions.
+  // The dead-letter sink is a Service too: it gets the event with Knative's error extensions,
+  // and keeps it in Postgres or, while that is down, in its Redis journal. If it cannot take
+  // the letter, the broker keeps the delivery and tries the sink again.
   deadLetter: sink
     ? async (letter) => {
         const response = await postEvent(
@@ -40,12 +62,20 @@ const broker = new EmbeddedBroker({
         if (!response.ok) throw new Error(`dead-letter sink answered ${response.status}`);
       }
     : undefined,
+  outbox: store.outbox(),
+  spool: new EventSpool(join(config.DATA_HOME, "spool")),
   log,
 });
+await broker.recover();
 const ingress = brokerIngress(broker, { log });
+const ready = readiness({ database: () => store.ping() });
 const server = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/healthz") {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(broker.stats()));
+    return;
+  }
+  if (req.method === "GET" && req.url === "/readyz") {
+    ready.handler(req, res);
     return;
   }
   ingress(req, res);
@@ -55,6 +85,8 @@ server.listen(config.PORT, () =>
 );
 process.on("SIGTERM", async () => {
   server.close();
-  await broker.close(25_000);
+  // Deliveries in progress finish; the rest stay in the outbox for the next start.
+  await broker.close(20_000);
+  await store.close();
   process.exit(0);
 });

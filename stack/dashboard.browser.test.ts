@@ -1,15 +1,14 @@
 // The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the whole stack.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../platform/config.ts";
-import { createLogger } from "../platform/log.ts";
-import { type Stack, startStack } from "./start-stack.ts";
+import { tempDir } from "../test-support/temp-dir.ts";
+import type { Stack } from "./start-stack.ts";
 import { postSigned } from "./test-support/client.ts";
-import { describeBackends, testAdapters } from "./test-support/test-adapters.ts";
+import { describeBackends } from "./test-support/test-adapters.ts";
+import { startTestStack } from "./test-support/test-stack.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -70,27 +69,24 @@ describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
   let stack: Stack;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
   const requests: string[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const config = loadConfig({
-      PORT: "0",
-      DATA_HOME: mkdtempSync(join(tmpdir(), "zixly-dashboard-")),
-      DATA_DIR: join(REPO, "data"),
-      WEBHOOK_SECRET: SECRET,
-      API_TOKEN: TOKEN,
-      MAX_COMBINATIONS: "5000",
-      JOB_CONCURRENCY: "1",
-    });
-    stack = await startStack(config, createLogger("dashboard-test"), {
-      adapters: await testAdapters(),
-    });
+    stack = await startTestStack(
+      {
+        DATA_DIR: join(REPO, "data"),
+        WEBHOOK_SECRET: SECRET,
+        API_TOKEN: TOKEN,
+        MAX_COMBINATIONS: "5000",
+        JOB_CONCURRENCY: "1",
+      },
+      "dashboard-test",
+    );
     mkdirSync(ARTIFACTS, { recursive: true });
-    // A fresh profile of our own: chromium.launch takes no user-data dir, this does.
-    profile = mkdtempSync(join(tmpdir(), "zixly-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
+    // A fresh profile of our own: chromium.launch takes no user-data dir, this does. Removed
+    // after the afterAll below has closed the browser.
+    context = await chromium.launchPersistentContext(tempDir("zixly-chromium-"), {
       executablePath: CHROMIUM,
       headless: true,
       args: [
@@ -108,12 +104,14 @@ describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
     page = context.pages()[0] ?? (await context.newPage());
     page.on("request", (r) => requests.push(r.url()));
     page.on("pageerror", (e) => pageErrors.push(String(e)));
-  }, 60_000);
+  });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    await stack?.stop(20_000);
+    try {
+      await context?.close();
+    } finally {
+      await stack?.stop(20_000);
+    }
   });
 
   it("asks for the token, follows a sweep to 100% over SSE, and shows its results", async () => {
@@ -251,7 +249,7 @@ describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
     expect(Number(await bestCell.getAttribute("data-value"))).toBe(run.best.stats.returnPct);
     expect(pageErrors).toEqual([]);
     lap("checked");
-  }, 120_000);
+  });
 
   it("shows a failed run's error", async () => {
     const accepted = await postSigned(stack.url, SECRET, {
@@ -266,7 +264,7 @@ describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
     await page.locator(".error-box").waitFor();
     expect(await page.locator(".error-box").textContent()).toContain(String(run.error));
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-failed.png") });
-  }, 60_000);
+  });
 });
 
 /**

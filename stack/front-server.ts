@@ -13,6 +13,8 @@ export interface FrontRoutes {
   readonly broker: (req: IncomingMessage, res: ServerResponse) => void;
   /** `GET /metrics`: the whole process's Prometheus metrics; absent, the api answers. */
   readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** `GET /readyz`: the stack's readiness (platform/health/readiness.ts); absent, the api answers. */
+  readonly readyz?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly log: Logger;
   /** True once shutdown began: then only the broker ingress is served, the rest gets 503. */
   readonly draining?: () => boolean;
@@ -20,7 +22,7 @@ export interface FrontRoutes {
 
 /**
  * Routes `/webhooks/*` to the ingest function, `/broker/default` to the broker, `/metrics`
- * to the metrics, and the rest to the api, which runs through functions-framework's own
+ * to the metrics, `GET /readyz` to the readiness, and the rest to the api, which runs through functions-framework's own
  * request handling.
  */
 export function frontServer(routes: FrontRoutes): Server {
@@ -45,6 +47,8 @@ export function frontServer(routes: FrontRoutes): Server {
       routes.broker(req, res);
     } else if (path === "/metrics" && routes.metrics) {
       routes.metrics(req, res);
+    } else if (path === "/readyz" && req.method === "GET" && routes.readyz) {
+      routes.readyz(req, res);
     } else {
       api.emit("request", req, res);
     }

@@ -1,15 +1,11 @@
 // The embedded stack's /metrics, scraped after one signed webhook ran through the whole pipeline.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backtestCompleted, backtestRequested } from "../events/index.ts";
-import { loadConfig } from "../platform/config.ts";
-import { createLogger } from "../platform/log.ts";
-import { type Stack, startStack } from "./start-stack.ts";
+import type { Stack } from "./start-stack.ts";
 import { postSigned, waitForRun } from "./test-support/client.ts";
-import { testAdapters } from "./test-support/test-adapters.ts";
+import { startTestStack } from "./test-support/test-stack.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -45,18 +41,14 @@ function sampleIn(
 describe("GET /metrics on the embedded stack", () => {
   let stack: Stack;
   beforeAll(async () => {
-    const config = loadConfig({
-      PORT: "0",
-      DATA_HOME: mkdtempSync(join(tmpdir(), "zixly-metrics-")),
-      DATA_DIR: join(REPO, "data"),
-      WEBHOOK_SECRET: SECRET,
-      MAX_COMBINATIONS: "500",
-    });
-    stack = await startStack(config, createLogger("e2e"), { adapters: await testAdapters() });
-  }, 60_000);
+    stack = await startTestStack(
+      { DATA_DIR: join(REPO, "data"), WEBHOOK_SECRET: SECRET, MAX_COMBINATIONS: "500" },
+      "metrics",
+    );
+  });
   afterAll(async () => {
     await stack?.stop(20_000);
-  }, 30_000);
+  });
 
   it("counts the webhook, its events, its Job, its shard and its run", async () => {
     const accepted = await postSigned(stack.url, SECRET, SMALL);

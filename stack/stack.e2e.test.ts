@@ -1,16 +1,14 @@
 // End to end over real HTTP: signed webhook -> CloudEvent -> Job process -> Postgres -> api.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../platform/config.ts";
-import { createLogger } from "../platform/log.ts";
-import { type Stack, type StackOverrides, startStack } from "./start-stack.ts";
+import type { Stack, StackOverrides } from "./start-stack.ts";
 import { postSigned, waitForRun } from "./test-support/client.ts";
 import { describeBackends, faultyStore, testAdapters } from "./test-support/test-adapters.ts";
+import { startTestStack } from "./test-support/test-stack.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SHARED_DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
@@ -20,20 +18,18 @@ const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 console.warn(`end-to-end tests run against ${describeBackends()}`);
 if (!hasGoog) console.warn(`skipping the GOOG end-to-end case: ${SHARED_DATA} is absent`);
 
-async function stackWith(
-  env: Record<string, string>,
-  overrides: StackOverrides = {},
-): Promise<Stack> {
-  const config = loadConfig({
-    PORT: "0",
-    DATA_HOME: mkdtempSync(join(tmpdir(), "zixly-e2e-")),
-    DATA_DIR: hasGoog ? SHARED_DATA : join(REPO, "data"),
-    WEBHOOK_SECRET: SECRET,
-    MAX_BODY_BYTES: String(64 * 1024),
-    MAX_COMBINATIONS: "500",
-    ...env,
-  });
-  return startStack(config, createLogger("e2e"), { adapters: await testAdapters(), ...overrides });
+function stackWith(env: Record<string, string>, overrides: StackOverrides = {}): Promise<Stack> {
+  return startTestStack(
+    {
+      DATA_DIR: hasGoog ? SHARED_DATA : join(REPO, "data"),
+      WEBHOOK_SECRET: SECRET,
+      MAX_BODY_BYTES: String(64 * 1024),
+      MAX_COMBINATIONS: "500",
+      ...env,
+    },
+    "e2e",
+    overrides,
+  );
 }
 
 const SMALL = {
@@ -48,7 +44,7 @@ describe("the pipeline, end to end", () => {
     stack = await stackWith({});
   });
   afterAll(async () => {
-    await stack.stop(20_000);
+    await stack?.stop(20_000);
   });
 
   it.skipIf(!hasGoog)(

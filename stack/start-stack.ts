@@ -1,14 +1,17 @@
 // Starts the whole pipeline in one process: every function, the embedded broker, local Jobs.
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { getFunction } from "@google-cloud/functions-framework/testing";
-import type { CloudEventV1 } from "cloudevents";
+import { CloudEvent, type CloudEventV1 } from "cloudevents";
 import { Webhook } from "standardwebhooks";
+import { pingSourcePing, type ZixlyEvent } from "../events/index.ts";
 import { apiDeps } from "../functions/api/deps.ts";
 import { API, registerApi } from "../functions/api/register.ts";
 import { deadLettersDeps } from "../functions/dead-letters/deps.ts";
 import { registerDeadLetters } from "../functions/dead-letters/register.ts";
 import { dispatchDeps } from "../functions/dispatch-backtest/deps.ts";
 import { DISPATCH_BACKTEST, registerDispatch } from "../functions/dispatch-backtest/register.ts";
+import { resumeRuns } from "../functions/dispatch-backtest/resume.ts";
 import { ingestDeps } from "../functions/ingest-webhook/deps.ts";
 import type { IngestDeps } from "../functions/ingest-webhook/handler.ts";
 import { ingestNodeHandler } from "../functions/ingest-webhook/node-http-adapter.ts";
@@ -17,25 +20,34 @@ import { notifyDeps } from "../functions/notify/deps.ts";
 import { NOTIFY, registerNotify } from "../functions/notify/register.ts";
 import { recordDeps } from "../functions/record-result/deps.ts";
 import { RECORD_RESULT, registerRecordResult } from "../functions/record-result/register.ts";
-import { WATCH_JOBS } from "../functions/watch-jobs/register.ts";
+import { watchJobsDeps } from "../functions/watch-jobs/deps.ts";
+import { registerWatchJobs, WATCH_JOBS } from "../functions/watch-jobs/register.ts";
 import { type Adapters, openAdapters } from "../platform/adapters.ts";
 import { brokerIngress } from "../platform/broker/broker-ingress.ts";
 import { EmbeddedBroker, type Subscriber } from "../platform/broker/embedded-broker.ts";
+import { EventSpool } from "../platform/broker/event-spool.ts";
 import { InProcessPublisher } from "../platform/broker/in-process-publisher.ts";
 import {
   loadBrokerDeliveryFile,
   loadTriggersFile,
 } from "../platform/broker/trigger-definitions.ts";
 import type { Config } from "../platform/config.ts";
+import { FileDeadLetterJournal } from "../platform/dead-letters/file-dead-letter-journal.ts";
+import { startJournalReplay } from "../platform/dead-letters/journal-replayer.ts";
+import { recordDeadLetterSafely } from "../platform/dead-letters/record-dead-letter-safely.ts";
 import { type FunctionContext, localLauncher, sourcesFor } from "../platform/function-context.ts";
+import { readiness } from "../platform/health/readiness.ts";
 import type {
   LocalJobLauncher,
   LocalJobLauncherOptions,
 } from "../platform/launchers/local-job-launcher.ts";
 import type { Logger } from "../platform/log.ts";
+import { MemoryBrokerOutbox } from "../platform/memory/memory-broker-outbox.ts";
 import { instrumentPublisher } from "../platform/metrics/instrument-publisher.ts";
 import { metricsHandler } from "../platform/metrics/metrics-endpoint.ts";
 import { watchRunsInFlight } from "../platform/metrics/runs-in-flight.ts";
+import type { BrokerOutbox } from "../platform/ports.ts";
+import { PostgresRunStore } from "../platform/postgres/postgres-run-store.ts";
 import { frontServer } from "./front-server.ts";
 import { ensureWebhookSecret } from "./webhook-secret.ts";
 
@@ -47,8 +59,12 @@ export interface Stack {
   readonly context: FunctionContext;
   readonly broker: EmbeddedBroker;
   readonly launcher: LocalJobLauncher;
-  /** Stops taking requests, lets running work finish (up to `timeoutMs`), then closes. */
-  stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Stops taking requests, lets running shards finish for up to `graceMs` (default
+   * SHUTDOWN_GRACE_SECONDS), stops the rest, and closes. What did not finish stays resumable:
+   * the next start launches the unfinished shards again and redelivers pending events.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -78,9 +94,22 @@ function subscriber(name: string, log: Logger): Subscriber {
 export interface StackOverrides {
   readonly adapters?: Adapters;
   readonly launcher?: Partial<LocalJobLauncherOptions>;
+  /** The broker's outbox; by default a table in the run store's database. */
+  readonly outbox?: BrokerOutbox;
 }
 
-/** Starts the stack on `config.PORT` (0 picks a free port). */
+/** The broker's outbox in the store's own database, or in memory for a store without one. */
+function outboxFor(adapters: Adapters, log: Logger): BrokerOutbox {
+  if (adapters.store instanceof PostgresRunStore) return adapters.store.outbox();
+  log.warn("the run store has no database: broker events are kept in memory only");
+  return new MemoryBrokerOutbox();
+}
+
+/**
+ * Starts the stack on `config.PORT` (0 picks a free port). Before it listens it takes up what
+ * a previous process left on the same data: it launches again the unfinished shards of
+ * running runs and redelivers every event the broker had not delivered.
+ */
 export async function startStack(
   config: Config,
   log: Logger,
@@ -98,27 +127,45 @@ export async function startStack(
   registerDispatch(async () => dispatchDeps(await ready()));
   registerRecordResult(async () => recordDeps(await ready()));
   registerNotify(async () => notifyDeps(await ready()));
+  registerWatchJobs(async () => watchJobsDeps(await ready()));
   // Registered for completeness only: the embedded broker records dead letters in the store
   // itself (deadLetter below), so nothing here delivers to it.
   registerDeadLetters(async () => deadLettersDeps(await ready()));
 
+  // A dead letter goes to the database, or, while it is down, to a journal on local disk
+  // that shares nothing with it; the replayer moves journalled letters in once it is back.
+  const journal = await FileDeadLetterJournal.open({ dir: join(config.DATA_HOME, "dead-letters") });
+  const brokerLog = log.child({ component: "broker" });
   const names = [DISPATCH_BACKTEST, RECORD_RESULT, NOTIFY];
-  // watch-jobs (Job failures and the reaper) watches Kubernetes through ApiServerSource and
-  // PingSource events, which nothing in one process sends: its Triggers are left out. Every
+  // watch-jobs watches Kubernetes Jobs through ApiServerSource events, which nothing in one
+  // process sends: those Triggers are left out, and its reaper runs on a timer below. Every
   // other Trigger must name a subscriber here, or the broker refuses to start.
   const triggers = (await loadTriggersFile()).filter((t) => t.subscriber !== WATCH_JOBS);
   const broker = new EmbeddedBroker({
     triggers,
     delivery: await loadBrokerDeliveryFile(),
     subscribers: Object.fromEntries(names.map((n) => [n, subscriber(n, log)])),
-    deadLetter: (letter) => adapters.store.recordDeadLetter(letter),
-    log: log.child({ component: "broker" }),
+    deadLetter: async (letter) => {
+      await recordDeadLetterSafely(letter, { store: adapters.store, journal, log: brokerLog });
+    },
+    outbox: overrides.outbox ?? outboxFor(adapters, log),
+    // Accepted events wait here while the database is down (server mode), never in memory.
+    spool: new EventSpool(join(config.DATA_HOME, "spool")),
+    log: brokerLog,
   });
   const publisher = instrumentPublisher(new InProcessPublisher(broker));
+  const replayer = startJournalReplay(journal, adapters.store, { log: brokerLog });
 
   // Built once, when the stack listens: a webhook must not pay for wiring on every request.
   let ingest: Promise<IngestDeps> | undefined;
   let draining = false;
+  let recovered = false;
+  const health = readiness({
+    database: () => adapters.store.ping(),
+    ...(adapters.pingCache ? { redis: adapters.pingCache } : {}),
+    // The broker is usable while it accepts: its outbox is the database, its spool the disk.
+    broker: async () => recovered && !draining,
+  });
   const server = frontServer({
     draining: () => draining,
     ingest: ingestNodeHandler(() => {
@@ -128,6 +175,7 @@ export async function startStack(
     api: API,
     broker: brokerIngress(broker, { log: log.child({ component: "broker-ingress" }) }),
     metrics: metricsHandler(),
+    readyz: health.handler,
     log,
   });
   await new Promise<void>((resolve, reject) => {
@@ -157,26 +205,59 @@ export async function startStack(
     signer: new Webhook(secret),
     publicUrl: config.PUBLIC_URL ?? url,
   };
+  ingest = Promise.resolve(ingestDeps(context));
 
-  const stop = async (timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    // Running shards report through the broker ingress, on this server: it keeps listening
-    // for them and answers everything else 503 until the Jobs and the broker are idle.
-    draining = true;
-    server.closeIdleConnections();
-    while (Date.now() < deadline) {
-      await launcher.drain(Math.max(0, deadline - Date.now()));
-      await broker.drain(Math.max(0, deadline - Date.now()));
-      const l = launcher.stats();
-      const b = broker.stats();
-      if (l.running + l.queued === 0 && b.inFlight + b.waiting === 0) break;
-    }
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
-    await broker.close();
-    unwatchRuns();
-    await adapters.close();
+  // What the last process left: its Jobs died with it, its pending deliveries are stored.
+  await resumeRuns({ store: adapters.store, launcher, log });
+  await broker.recover();
+  recovered = true;
+
+  // The reaper's clock, as the PingSource is on Kubernetes (knative/base/reaper-ping.yaml).
+  const watchJobs = subscriber(WATCH_JOBS, log);
+  let tick = 0;
+  const reaperTimer = setInterval(() => {
+    const ping = new CloudEvent(
+      {
+        id: `reaper-${Date.now()}-${tick++}`,
+        source: "/zixly/stack/reaper",
+        type: pingSourcePing.type,
+      },
+      false,
+    );
+    void watchJobs(ping as unknown as ZixlyEvent);
+  }, config.REAPER_INTERVAL_SECONDS * 1000);
+  reaperTimer.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) => {
+    stopping ??= (async () => {
+      const started = Date.now();
+      // Running shards report through the broker ingress, on this server: it keeps listening
+      // for them and answers everything else 503, so nothing new is accepted.
+      draining = true;
+      clearInterval(reaperTimer);
+      server.closeIdleConnections();
+      const { unfinished, interrupted } = await launcher.stop(graceMs);
+      const left = Object.keys(unfinished);
+      if (left.length > 0) {
+        log.warn("shutdown left runs unfinished; the next start resumes them", {
+          runs: left,
+          interrupted,
+          unfinished,
+        });
+      }
+      // Deliveries in progress finish; what is queued stays in the outbox for the next start.
+      const rest = Math.max(2_000, graceMs - (Date.now() - started));
+      await broker.close(rest);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await replayer.stop();
+      unwatchRuns();
+      await adapters.close();
+      log.info("stopped", { left: broker.stats().left, runsLeft: left.length });
+    })();
+    return stopping;
   };
   return { url, port, secret, context, broker, launcher, stop };
 }

@@ -1,15 +1,10 @@
 // One run's trace context, followed from the webhook through dispatch, the Job, record-result and notify.
-import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../platform/config.ts";
-import { createLogger } from "../platform/log.ts";
-import { type Stack, startStack } from "./start-stack.ts";
+import type { Stack } from "./start-stack.ts";
 import { waitForRun } from "./test-support/client.ts";
-import { testAdapters } from "./test-support/test-adapters.ts";
+import { startTestStack } from "./test-support/test-stack.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -35,21 +30,17 @@ describe("trace context", () => {
       lines.push(...String(chunk).split("\n").filter(Boolean));
       return true;
     });
-    const config = loadConfig({
-      PORT: "0",
-      DATA_HOME: mkdtempSync(join(tmpdir(), "zixly-trace-")),
-      WEBHOOK_SECRET: SECRET,
-    });
-    stack = await startStack(config, createLogger("trace-test"), {
-      adapters: await testAdapters(),
-    });
+    stack = await startTestStack({ WEBHOOK_SECRET: SECRET }, "trace-test");
   });
 
   afterAll(async () => {
-    await stack.stop(10_000);
-    vi.restoreAllMocks();
-    if (previousLevel !== undefined) process.env.LOG_LEVEL = previousLevel;
-    await new Promise<void>((r) => receiver.close(() => r()));
+    try {
+      await stack?.stop(10_000);
+    } finally {
+      vi.restoreAllMocks();
+      if (previousLevel !== undefined) process.env.LOG_LEVEL = previousLevel;
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 
   it("carries the webhook's traceparent into every function's and the Job's logs, and the callback", async () => {

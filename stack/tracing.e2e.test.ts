@@ -1,16 +1,11 @@
 // With tracing on, one run's spans (ingest, every function, the Job) reach the collector in one trace.
-import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../platform/config.ts";
-import { createLogger } from "../platform/log.ts";
 import { startTracing, type Tracing } from "../platform/tracing.ts";
-import { type Stack, startStack } from "./start-stack.ts";
+import type { Stack } from "./start-stack.ts";
 import { postSigned, waitForRun } from "./test-support/client.ts";
-import { testAdapters } from "./test-support/test-adapters.ts";
+import { startTestStack } from "./test-support/test-stack.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -48,22 +43,20 @@ describe("trace export", () => {
   beforeAll(async () => {
     await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-    const config = loadConfig({
-      PORT: "0",
-      DATA_HOME: mkdtempSync(join(tmpdir(), "zixly-otel-")),
-      WEBHOOK_SECRET: SECRET,
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    });
-    tracing = await startTracing("zixly-stack", config.OTEL_EXPORTER_OTLP_ENDPOINT);
-    stack = await startStack(config, createLogger("tracing-test"), {
-      adapters: await testAdapters(),
-    });
+    tracing = await startTracing("zixly-stack", endpoint);
+    stack = await startTestStack(
+      { WEBHOOK_SECRET: SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+      "tracing-test",
+    );
   });
 
   afterAll(async () => {
-    await stack.stop(10_000);
-    await tracing.shutdown();
-    await new Promise<void>((r) => collector.close(() => r()));
+    try {
+      await stack?.stop(10_000);
+      await tracing?.shutdown();
+    } finally {
+      await new Promise<void>((r) => collector.close(() => r()));
+    }
   });
 
   it("exports a span per hop, all in the trace the webhook started, the Job's from its own process", async () => {

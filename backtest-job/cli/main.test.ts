@@ -1,21 +1,18 @@
 // Every bad-input path through main: exit 2, nothing on stdout, one stderr line saying where.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../../test-support/temp-dir.ts";
 import { DATA, GRID, PARAMS, runCli, SMA } from "./test-support/run-cli.ts";
 
 describe("bad input exits 2 with one line naming what and where", () => {
-  let dir: string;
   let badCsv: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "zixly-cli-"));
-    badCsv = join(dir, "bad.csv");
+    badCsv = join(tempDir("zixly-cli-"), "bad.csv");
     const rows = ["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07"];
     const lines = rows.map((d, i) => `${d},10,11,9,${i === 4 ? "abc" : "10"},100`);
     await writeFile(badCsv, ["Date,Open,High,Low,Close,Volume", ...lines].join("\n"));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const backtest = (...flags: string[]) => ["backtest", ...DATA, ...SMA, ...PARAMS, ...flags];
   const sweep = (...flags: string[]) => ["sweep", ...DATA, ...SMA, ...GRID, ...flags];

@@ -1,8 +1,8 @@
 // `zixly submit` against a fake webhook and API: signs, follows the statusUrl, prints the best.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { tempDir } from "../../test-support/temp-dir.ts";
 import { type FakeApi, fakeApi, RUN_ID, resultRow, runView } from "./test-support/fake-api.ts";
 import { runCli } from "./test-support/run-cli.ts";
 
@@ -10,14 +10,11 @@ const SECRET = `whsec_${Buffer.from("a test secret of 32 bytes length").toString
 
 describe("zixly submit", () => {
   let api: FakeApi;
-  let dir: string;
   let request: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "zixly-submit-"));
-    request = join(dir, "request.json");
+    request = join(tempDir("zixly-submit-"), "request.json");
     await writeFile(request, JSON.stringify({ strategy: "sma-crossover" }));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
   beforeEach(() => vi.stubEnv("ZIXLY_TOKEN", ""));
   afterEach(async () => {
     vi.unstubAllEnvs();

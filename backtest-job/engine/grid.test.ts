@@ -1,8 +1,11 @@
 // Proves grid parsing: expansion, enumeration order, constraint filtering, errors and shards.
-import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidParams } from "./errors.ts";
 import {
   comboAt,
+  countCombinations,
+  gridAxes,
   MAX_CARTESIAN,
   MAX_VALUES_PER_PARAMETER,
   parseShard,
@@ -10,7 +13,7 @@ import {
   type SweepPlan,
   shardIndices,
 } from "./grid.ts";
-import { getStrategy } from "./strategies/index.ts";
+import { getStrategy, STRATEGIES } from "./strategies/index.ts";
 
 const sma = getStrategy("sma-crossover");
 const bollinger = getStrategy("bollinger-reversion");
@@ -207,6 +210,74 @@ describe("planSweep: errors name the parameter at fault", () => {
     expect(message).toBe(
       `grid: 99990000 combinations before constraints, more than ${MAX_CARTESIAN}`,
     );
+  });
+});
+
+describe("gridAxes: bounded work", () => {
+  it("refuses a grid over maxCartesian before expanding or checking a single value", () => {
+    // fast[10000] = 10001 is out of bounds, but the size is refused first.
+    const grid = {
+      fast: { from: 1, to: 100_000, step: 1 },
+      slow: { from: 2, to: 100_001, step: 1 },
+    };
+    expect(() => gridAxes(sma, grid, 4_000_000)).toThrow(
+      "grid: 10000000000 combinations before constraints, more than 4000000",
+    );
+  });
+
+  it("accepts exactly the values each parameter's zod schema accepts", () => {
+    // gridAxes checks values without zod where it can; zod stays the judge.
+    const params = STRATEGIES.flatMap((s) =>
+      Object.entries(s.shape.shape).map(([name, schema]) => ({ s, name, schema })),
+    );
+    const value = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -20, max: 20_000 }),
+      fc.integer({ min: -3, max: 10_003 }),
+      fc.constantFrom(-0, 0, 1, 2, 10, 99.999, 100, 10_000, 10_001, 2 ** 53, 0.5, 1e-300),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...params), value, ({ s, name, schema }, v) => {
+        const grid = Object.fromEntries(Object.keys(s.shape.shape).map((n) => [n, 2]));
+        grid[name] = v;
+        let accepted = true;
+        try {
+          gridAxes(s, grid);
+        } catch (error) {
+          expect((error as Error).message).toMatch(new RegExp(`^grid\\.${name}: `));
+          accepted = false;
+        }
+        expect(accepted).toBe(schema.safeParse(v).success);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("counts fast 1..10000 by slow 2..10000 (10^8 combinations) without evaluating one", () => {
+    const holds = vi.spyOn(sma.constraints[0], "holds");
+    try {
+      const grid = {
+        fast: { from: 1, to: 10_000, step: 1 },
+        slow: { from: 2, to: 10_000, step: 1 },
+      };
+      // For each slow s, fast takes 1..s-1: 1 + 2 + ... + 9999.
+      expect(countCombinations(sma, gridAxes(sma, grid, Number.POSITIVE_INFINITY))).toBe(
+        49_995_000,
+      );
+      expect(holds).not.toHaveBeenCalled();
+    } finally {
+      holds.mockRestore();
+    }
+  });
+
+  it("expands integer ranges to the same values as the rounded ones", () => {
+    const plan = planSweep(macd, {
+      fast: { from: 1, to: 9_999, step: 7 },
+      slow: 10_000,
+      signal: 1,
+    });
+    const fast = combos(plan).map((c) => c.fast);
+    expect(fast).toEqual(fast.map((_, k) => Number((1 + k * 7).toPrecision(12))));
+    expect(fast.at(-1)).toBe(9_997);
   });
 });
 

@@ -1,5 +1,6 @@
-// Parameter grids: parsing, deterministic enumeration, constraint filtering and sharding.
+// Parameter grids: parsing, counting, deterministic enumeration, filtering and sharding.
 import { z } from "zod";
+import { countByArithmetic } from "./count-combinations.ts";
 import { InvalidParams } from "./errors.ts";
 import { type AnyStrategy, type Params, satisfiesConstraints } from "./strategy.ts";
 
@@ -41,19 +42,57 @@ export interface SweepPlan {
   readonly cartesian: number;
 }
 
-function expand(value: z.infer<typeof GridValueSchema>, name: string): number[] {
-  if (typeof value === "number") return [value];
-  if (Array.isArray(value)) return [...new Set(value)];
+type GridValue = z.infer<typeof GridValueSchema>;
+
+/** How many values `expand` gives, without expanding: sizes are checked before any work. */
+function valueCount(value: GridValue, name: string): number {
+  if (typeof value === "number") return 1;
+  if (Array.isArray(value)) return new Set(value).size;
   const count = Math.floor((value.to - value.from) / value.step + 1e-9) + 1;
   if (count > MAX_VALUES_PER_PARAMETER) {
     throw new InvalidParams(
       `grid.${name}: the range gives ${count} values, more than ${MAX_VALUES_PER_PARAMETER}`,
     );
   }
+  return count;
+}
+
+/** The values of one parameter, `count` of them (from {@link valueCount}). */
+function expand(value: GridValue, count: number): number[] {
+  if (typeof value === "number") return [value];
+  if (Array.isArray(value)) return [...new Set(value)];
+  const { from, step } = value;
+  // Whole numbers under 10^12 in size are exact in doubles and have at most 12 digits, so
+  // the rounding below would return them unchanged: skipping it keeps period ranges cheap.
+  const last = from + (count - 1) * step;
+  if (Number.isInteger(from) && Number.isInteger(step) && -1e12 < from && last < 1e12) {
+    return Array.from({ length: count }, (_, k) => from + k * step);
+  }
   // Rounding to 12 significant digits turns 0.1 + 2 * 0.1 into 0.3, not 0.30000000000000004.
-  return Array.from({ length: count }, (_, k) =>
-    Number((value.from + k * value.step).toPrecision(12)),
-  );
+  return Array.from({ length: count }, (_, k) => Number((from + k * step).toPrecision(12)));
+}
+
+/**
+ * A plain predicate that accepts exactly what `schema` accepts, when the schema holds only
+ * bounds and integrality (as every strategy's parameters do), else undefined. Zod takes about a microsecond a value, too slow for 100,000-value ranges on a
+ * request thread; zod still writes the message for a value this refuses.
+ */
+function plainCheck(schema: z.ZodNumber): ((v: number) => boolean) | undefined {
+  const tests: ((v: number) => boolean)[] = [];
+  for (const check of schema._zod.def.checks ?? []) {
+    const def = check._zod.def as { check: string; value?: unknown; inclusive?: boolean };
+    const bound = def.value;
+    if (def.check === "number_format" && (def as { format?: string }).format === "safeint") {
+      tests.push(Number.isSafeInteger);
+    } else if (def.check === "greater_than" && typeof bound === "number") {
+      tests.push(def.inclusive ? (v) => v >= bound : (v) => v > bound);
+    } else if (def.check === "less_than" && typeof bound === "number") {
+      tests.push(def.inclusive ? (v) => v <= bound : (v) => v < bound);
+    } else {
+      return undefined;
+    }
+  }
+  return (v) => Number.isFinite(v) && tests.every((test) => test(v));
 }
 
 /** A validated grid before enumeration: each parameter's values, in declared order. */
@@ -64,8 +103,16 @@ export interface GridAxes {
   readonly cartesian: number;
 }
 
-/** Validates a grid for `strategy`; every error names the parameter (and the index) at fault. */
-export function gridAxes(strategy: AnyStrategy, rawGrid: unknown): GridAxes {
+/**
+ * Validates a grid for `strategy`; every error names the parameter (and the index) at fault.
+ * A grid of more than `maxCartesian` combinations before constraints is refused before any
+ * value is expanded, so the work done is bounded by `maxCartesian`, not by the grid.
+ */
+export function gridAxes(
+  strategy: AnyStrategy,
+  rawGrid: unknown,
+  maxCartesian = MAX_CARTESIAN,
+): GridAxes {
   const parsed = GridSchema.safeParse(rawGrid);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -85,10 +132,19 @@ export function gridAxes(strategy: AnyStrategy, rawGrid: unknown): GridAxes {
   if (missing.length) {
     throw new InvalidParams(`grid: missing parameter ${missing.join(", ")} for ${strategy.name}`);
   }
-  const axes = names.map((name) => {
-    const values = expand(grid[name], name);
+  const counts = names.map((name) => valueCount(grid[name], name));
+  const cartesian = counts.reduce((n, c) => n * c, 1);
+  if (cartesian > maxCartesian) {
+    throw new InvalidParams(
+      `grid: ${cartesian} combinations before constraints, more than ${maxCartesian}`,
+    );
+  }
+  const axes = names.map((name, j) => {
+    const values = expand(grid[name], counts[j]);
     const schema = strategy.shape.shape[name];
+    const accepts = plainCheck(schema);
     values.forEach((v, k) => {
+      if (accepts?.(v)) return;
       const r = schema.safeParse(v);
       if (!r.success) {
         const where = typeof grid[name] === "number" ? "" : `[${k}]`;
@@ -99,7 +155,7 @@ export function gridAxes(strategy: AnyStrategy, rawGrid: unknown): GridAxes {
     });
     return values;
   });
-  return { names, axes, cartesian: axes.reduce((n, a) => n * a.length, 1) };
+  return { names, axes, cartesian };
 }
 
 /**
@@ -124,8 +180,24 @@ function forEachValid(
   }
 }
 
-/** How many valid combinations a validated grid has, without storing them. */
+/** Largest cartesian product counted by enumeration, for constraints arithmetic cannot count. */
+export const MAX_ENUMERATED_FOR_COUNT = 100_000;
+
+/**
+ * How many valid combinations a validated grid has, without enumerating them: by
+ * arithmetic on the sorted axes (count-combinations.ts), so even 10^10 combinations take
+ * milliseconds. Constraints that form a cycle (a < b, b < c, a < c) fall back to
+ * enumeration up to {@link MAX_ENUMERATED_FOR_COUNT} combinations, and beyond it the grid
+ * is refused with {@link InvalidParams}. Agrees exactly with `planSweep(...).count`.
+ */
 export function countCombinations(strategy: AnyStrategy, grid: GridAxes): number {
+  const counted = countByArithmetic(strategy.constraints, grid.names, grid.axes);
+  if (counted !== undefined) return counted;
+  if (grid.cartesian > MAX_ENUMERATED_FOR_COUNT) {
+    throw new InvalidParams(
+      `grid: ${grid.cartesian} combinations before constraints, more than the ${MAX_ENUMERATED_FOR_COUNT} that can be counted under the constraints of ${strategy.name}`,
+    );
+  }
   let count = 0;
   forEachValid(strategy, grid, () => count++);
   return count;
@@ -133,12 +205,7 @@ export function countCombinations(strategy: AnyStrategy, grid: GridAxes): number
 
 /** Parses a grid for `strategy` and enumerates its valid combinations. */
 export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
-  const { names, axes, cartesian } = gridAxes(strategy, rawGrid);
-  if (cartesian > MAX_CARTESIAN) {
-    throw new InvalidParams(
-      `grid: ${cartesian} combinations before constraints, more than ${MAX_CARTESIAN}`,
-    );
-  }
+  const { names, axes, cartesian } = gridAxes(strategy, rawGrid, MAX_CARTESIAN);
   const width = names.length;
   const out = new Float64Array(cartesian * width);
   let count = 0;

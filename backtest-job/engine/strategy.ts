@@ -7,12 +7,34 @@ import type { SignalBuffer } from "./signals.ts";
 /** One combination of parameter values, keyed by parameter name. */
 export type Params = Readonly<Record<string, number>>;
 
-/** A rule between parameters, such as fast < slow. Combinations that break one are dropped. */
+/**
+ * A rule between parameters: `left < right`, strictly. Combinations that break one are
+ * dropped. It is data, not only a predicate, so that a grid's valid combinations can be
+ * counted by arithmetic instead of enumerated (count-combinations.ts); build it with
+ * {@link lessThan}, which derives `holds` from the same fields.
+ */
 export interface Constraint<P> {
+  readonly kind: "lt";
+  readonly left: keyof P & string;
+  readonly right: keyof P & string;
   readonly message: string;
   /** The parameter the message is about, used as the error path. */
   readonly path: string;
+  /** Whether one combination satisfies the rule. */
   readonly holds: (p: P) => boolean;
+}
+
+/**
+ * The constraint `left < right`, about `left`.
+ *
+ * @example lessThan<{ fast: number; slow: number }>("fast", "slow") // "fast must be less than slow"
+ */
+export function lessThan<P extends Params>(
+  left: keyof P & string,
+  right: keyof P & string,
+  message = `${left} must be less than ${right}`,
+): Constraint<P> {
+  return { kind: "lt", left, right, message, path: left, holds: (p) => p[left] < p[right] };
 }
 
 /** A trading strategy the engine can backtest and sweep. */

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../../test-support/temp-dir.ts";
 import { BadInput, TransientFailure } from "./job-errors.ts";
 import { type LoadDataOptions, loadData } from "./load-data.ts";
 
@@ -17,7 +17,7 @@ let base: string;
 let options: LoadDataOptions;
 
 beforeAll(async () => {
-  const root = await mkdtemp(path.join(tmpdir(), "load-data-"));
+  const root = tempDir("load-data-");
   dir = path.join(root, "data");
   outside = path.join(root, "secret.csv");
   await mkdir(path.join(dir, "daily"), { recursive: true });
@@ -43,12 +43,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   options = { dataDir: dir, fetchMaxBytes: 4096, fetchTimeoutMs: 1_000 };
-  return async () => {
-    await rm(root, { recursive: true, force: true });
-  };
 });
 
 afterAll(async () => {
+  if (!server) return;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });

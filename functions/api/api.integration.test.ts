@@ -29,7 +29,7 @@ beforeAll(async () => {
   );
   server = await listen(getTestServer(API));
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
@@ -56,7 +56,7 @@ describe("api over functions-framework", () => {
     });
   });
 
-  it("answers JSON errors: 404 for an unknown run, 401 without the token, and /healthz open", async () => {
+  it("answers JSON errors: 404 for an unknown run, 401 without the token, and /healthz and /readyz open", async () => {
     const missing = await fetch(`${server.url}/runs/${runIdFor("ff-nobody")}`, { headers: auth });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: "not_found" } });
@@ -64,6 +64,11 @@ describe("api over functions-framework", () => {
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ error: { code: "unauthorized" } });
     const health = await fetch(`${server.url}/healthz`);
-    expect([health.status, await health.json()]).toEqual([200, { status: "ok", database: true }]);
+    expect([health.status, await health.json()]).toEqual([200, { status: "ok" }]);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([
+      200,
+      { status: "ready", checks: { database: "ok" } },
+    ]);
   });
 });

@@ -117,16 +117,29 @@ function partInput(runId: string) {
 }
 
 describe("GET /healthz", () => {
-  it("answers 200 when the database answers, 503 when it does not", async () => {
+  it("answers 200 while the process serves, even with the database down: liveness only", async () => {
     const api = await startApi();
-    expect(await api.get("/healthz")).toEqual({
-      status: 200,
-      body: { status: "ok", database: true },
-    });
+    expect(await api.get("/healthz")).toEqual({ status: 200, body: { status: "ok" } });
     await api.store.close();
-    expect(await api.get("/healthz")).toEqual({
+    expect(await api.get("/healthz")).toEqual({ status: 200, body: { status: "ok" } });
+  });
+});
+
+describe("GET /readyz", () => {
+  it("answers 200 ready with the database ok when the database answers", async () => {
+    const api = await startApi();
+    expect(await api.get("/readyz")).toEqual({
+      status: 200,
+      body: { status: "ready", checks: { database: "ok" } },
+    });
+  });
+
+  it("answers 503 unready with the database down when it does not", async () => {
+    const api = await startApi();
+    await api.store.close();
+    expect(await api.get("/readyz")).toEqual({
       status: 503,
-      body: { status: "degraded", database: false },
+      body: { status: "unready", checks: { database: "down" } },
     });
   });
 });
@@ -323,7 +336,7 @@ describe("POST /runs/:id/cancel", () => {
 });
 
 describe("bearer auth", () => {
-  it("guards every route but /healthz when a token is configured", async () => {
+  it("guards every route but /healthz and /readyz when a token is configured", async () => {
     const api = await startApi({ apiToken: "s3cret-token" });
     const runId = await seed(api.store, "guarded", "running");
     const none = await api.get("/runs");
@@ -336,6 +349,7 @@ describe("bearer auth", () => {
     expect((await api.post(`/runs/${runId}/cancel`)).status).toBe(401);
     expect((await api.store.getRun(runId))?.status).toBe("running");
     expect((await api.get("/healthz")).status).toBe(200);
+    expect((await api.get("/readyz")).status).toBe(200);
   });
 
   it("sends WWW-Authenticate with a 401", async () => {

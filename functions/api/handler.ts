@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from "zod";
 import { type Publisher, SUMMARY_STATS } from "../../events/index.ts";
 import { publishFinal } from "../../platform/final-event.ts";
+import { readiness } from "../../platform/health/readiness.ts";
 import {
   Conflict,
   InvalidRequest,
@@ -25,7 +26,7 @@ export interface ApiDeps {
   readonly publisher: Publisher;
   readonly log: Logger;
   /**
-   * When set, every route but /healthz and the dashboard's files needs
+   * When set, every route but /healthz, /readyz and the dashboard's files needs
    * `Authorization: Bearer <token>`; /runs/events also takes it as `?token=`.
    */
   readonly apiToken?: string;
@@ -76,13 +77,13 @@ export function apiRouter(deps: ApiDeps): Router {
     (req: Request, res: Response, next: NextFunction) =>
       fn(req, res).catch(next);
 
-  router.get(
-    "/healthz",
-    wrap(async (_req, res) => {
-      const database = await deps.store.ping();
-      res.status(database ? 200 : 503).json({ status: database ? "ok" : "degraded", database });
-    }),
-  );
+  // Liveness: the process serves. A database outage must not get the api restarted.
+  router.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  // Readiness: no traffic while the database is away (docs/decisions/0022-readiness.md).
+  const ready = readiness({ database: () => deps.store.ping() });
+  router.get("/readyz", (req, res) => ready.handler(req, res));
   router.use(dashboardRouter());
   // Before the bearer guard: the stream checks the token itself, header or query (see there).
   router.get("/runs/events", runEvents(deps));

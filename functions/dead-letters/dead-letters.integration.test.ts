@@ -2,6 +2,9 @@
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { type CloudEvent, HTTP } from "cloudevents";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { DeadLetterJournal } from "../../platform/dead-letters/dead-letter-journal.ts";
+import { MemoryDeadLetterJournal } from "../../platform/dead-letters/memory-dead-letter-journal.ts";
+import { type Flaky, flaky as flakyPort } from "../../platform/dead-letters/test-support/flaky.ts";
 import { MemoryRunStore } from "../../platform/memory/memory-run-store.ts";
 import { requestedEvent, runIdFor } from "../test-support/fixtures.ts";
 import { type FlakyRunStore, flakyStore } from "../test-support/flaky-run-store.ts";
@@ -12,20 +15,37 @@ import { DEAD_LETTERS, registerDeadLetters } from "./register.ts";
 
 let memory: MemoryRunStore;
 let flaky: FlakyRunStore;
+/** Unset: no journal, as without REDIS_URL. */
+let journal: Flaky<DeadLetterJournal> | undefined;
 let server: Listening;
 
 beforeAll(async () => {
   registerDeadLetters(
-    async (): Promise<DeadLettersDeps> => ({ store: flaky.store, log: silentLogger() }),
+    async (): Promise<DeadLettersDeps> => ({
+      store: flaky.store,
+      journal: journal?.value,
+      log: silentLogger(),
+    }),
   );
   server = await listen(getTestServer(DEAD_LETTERS));
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 beforeEach(() => {
   memory = new MemoryRunStore();
   flaky = flakyStore(memory);
+  journal = undefined;
 });
+
+/** Runs `body` with console.error muted: functions-framework reports every 500 there. */
+async function quietly<T>(body: () => Promise<T>): Promise<T> {
+  const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    return await body();
+  } finally {
+    quiet.mockRestore();
+  }
+}
 
 async function deliver(event: CloudEvent<unknown>): Promise<number> {
   const message = HTTP.binary(event);
@@ -62,20 +82,36 @@ describe("dead-letters over functions-framework", () => {
     });
   });
 
-  it("answers 500 while the store is down, so the broker tries again", async () => {
+  it("answers 500 while the store is down and there is no journal, so the broker tries again", async () => {
     const event = requestedEvent(runIdFor("ff-dead-letter-down")).cloneWith({
       knativeerrordest: "http://dispatch-backtest.zixly.svc.cluster.local",
       knativeerrorcode: "500",
     });
-    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
-    try {
-      flaky.fail();
-      expect(await deliver(event)).toBe(500);
-    } finally {
-      quiet.mockRestore();
-    }
+    flaky.fail();
+    expect(await quietly(() => deliver(event))).toBe(500);
     flaky.heal();
     expect(await deliver(event)).toBe(204);
     expect((await memory.deadLetters(10)).map((l) => l.reason)).toEqual(["500"]);
+  });
+
+  it("answers 204 while the store is down but the journal takes the letter, 500 when neither does", async () => {
+    journal = flakyPort<DeadLetterJournal>(new MemoryDeadLetterJournal());
+    const event = (id: string) =>
+      requestedEvent(runIdFor(id)).cloneWith({
+        knativeerrordest: "http://dispatch-backtest.zixly.svc.cluster.local",
+        knativeerrorcode: "503",
+      });
+    flaky.fail();
+    expect(await deliver(event("ff-journalled"))).toBe(204);
+    journal.fail();
+    expect(await quietly(() => deliver(event("ff-lost")))).toBe(500);
+    journal.heal();
+    flaky.heal();
+    // The database is back: the next letter brings the journalled one in with it.
+    expect(await deliver(event("ff-after"))).toBe(204);
+    expect(await journal.value.count()).toBe(0);
+    expect((await memory.deadLetters(10)).map((l) => l.eventId).sort()).toEqual(
+      [runIdFor("ff-after"), runIdFor("ff-journalled")].sort(),
+    );
   });
 });

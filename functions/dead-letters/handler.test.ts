@@ -1,7 +1,11 @@
-// dead-letters with an in-memory store: each dead-lettered event recorded once, with why it failed.
+// dead-letters with in-memory adapters: each dead-lettered event kept once, with why it failed, through a database outage.
 import { CloudEvent } from "cloudevents";
 import { beforeEach, describe, expect, it } from "vitest";
 import { withErrorExtensions } from "../../platform/broker/delivery-rules.ts";
+import type { DeadLetterJournal } from "../../platform/dead-letters/dead-letter-journal.ts";
+import { MemoryDeadLetterJournal } from "../../platform/dead-letters/memory-dead-letter-journal.ts";
+import { DeadLetterNotKept } from "../../platform/dead-letters/record-dead-letter-safely.ts";
+import { type Flaky, flaky as flakyPort } from "../../platform/dead-letters/test-support/flaky.ts";
 import { MemoryRunStore } from "../../platform/memory/memory-run-store.ts";
 import { failedShard, runIdFor } from "../test-support/fixtures.ts";
 import { DatabaseDown, type FlakyRunStore, flakyStore } from "../test-support/flaky-run-store.ts";
@@ -104,13 +108,67 @@ describe("handleDeadLetter", () => {
     });
   });
 
-  it("throws when the store is down, so the broker tries the sink again, and records once later", async () => {
+  it("throws without a journal when the store is down, so the broker tries the sink again, and records once later", async () => {
     flaky.fail("recordDeadLetter");
-    await expect(handleDeadLetter(lettered(), deps)).rejects.toThrow(DatabaseDown);
+    const error = await handleDeadLetter(lettered(), deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeadLetterNotKept);
+    expect((error as Error).cause).toBeInstanceOf(DatabaseDown);
     flaky.heal();
     expect(await handleDeadLetter(lettered(), deps)).toBe("recorded");
     expect(await handleDeadLetter(lettered(), deps)).toBe("duplicate");
     expect(await memory.deadLetters(10)).toHaveLength(1);
+  });
+});
+
+describe("handleDeadLetter with a journal", () => {
+  let journal: Flaky<DeadLetterJournal>;
+  let withJournal: DeadLettersDeps;
+  beforeEach(() => {
+    journal = flakyPort<DeadLetterJournal>(new MemoryDeadLetterJournal());
+    withJournal = { ...deps, journal: journal.value };
+  });
+
+  it("journals the letter while the database is down, and answers (no throw: a 2xx)", async () => {
+    flaky.fail();
+    expect(await handleDeadLetter(lettered(), withJournal)).toBe("journalled");
+    expect(await handleDeadLetter(lettered(), withJournal)).toBe("duplicate");
+    expect(await journal.value.count()).toBe(1);
+    flaky.heal();
+    expect(await memory.deadLetters(10)).toEqual([]);
+  });
+
+  it("throws (a 5xx) only when the database and the journal are both down", async () => {
+    flaky.fail();
+    journal.fail();
+    await expect(handleDeadLetter(lettered(), withJournal)).rejects.toThrow(DeadLetterNotKept);
+    journal.heal();
+    expect(await journal.value.count()).toBe(0);
+  });
+
+  it("moves journalled letters into the store with the next letter once the database is back, once", async () => {
+    flaky.fail();
+    expect(await handleDeadLetter(lettered(), withJournal)).toBe("journalled");
+    flaky.heal();
+    const other = lettered({ knativeerrordest: "http://notify.zixly.svc.cluster.local" });
+    expect(await handleDeadLetter(other, withJournal)).toBe("recorded");
+    expect(await journal.value.count()).toBe(0);
+    expect((await memory.deadLetters(10)).map((l) => [l.subscriber, l.reason]).sort()).toEqual([
+      ["http://notify.zixly.svc.cluster.local", "500: database down (test)"],
+      [RECORD_RESULT_URL, "500: database down (test)"],
+    ]);
+    // A late redelivery of the journalled letter, and another replay, keep it once.
+    expect(await handleDeadLetter(lettered(), withJournal)).toBe("duplicate");
+    expect(await memory.deadLetters(10)).toHaveLength(2);
+  });
+
+  it("still answers when the journal fails only while being replayed", async () => {
+    flaky.fail();
+    await handleDeadLetter(lettered(), withJournal);
+    flaky.heal();
+    journal.fail("take");
+    const other = lettered({ knativeerrordest: "http://notify.zixly.svc.cluster.local" });
+    expect(await handleDeadLetter(other, withJournal)).toBe("recorded");
+    expect(await journal.value.count()).toBe(1);
   });
 });
 

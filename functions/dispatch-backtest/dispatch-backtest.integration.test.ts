@@ -28,7 +28,7 @@ beforeAll(async () => {
   );
   server = await listen(getTestServer(DISPATCH_BACKTEST));
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 beforeEach(() => {
   memory = new MemoryRunStore();

@@ -240,6 +240,81 @@ describe("handleWebhook", () => {
   });
 });
 
+describe("handleWebhook: strings Postgres cannot store", () => {
+  /**
+   * A signed body whose string at `field` holds `escape` as JSON text (a backslash and
+   * "u0000", say), which JSON.parse turns into NUL or a lone surrogate on arrival.
+   */
+  function withEscape(field: (marker: string) => object, jsonEscape: string): WebhookInput {
+    const raw = JSON.stringify(field("@@")).replace("@@", jsonEscape);
+    expect(raw).toContain(jsonEscape); // an escape in the text, not a raw NUL byte
+    return signed(raw);
+  }
+
+  const cases: [string, (m: string) => object, string, string, string][] = [
+    ["label", (m) => ({ ...REQUEST, label: `nightly ${m}` }), "\\u0000", "label", "U+0000 (NUL)"],
+    [
+      "strategy",
+      (m) => ({ ...REQUEST, strategy: `sma${m}` }),
+      "\\ud800",
+      "strategy",
+      "a lone surrogate (U+D800)",
+    ],
+    [
+      "inline CSV",
+      (m) => ({ ...REQUEST, data: { csv: `time,close\n1,${m}` } }),
+      "\\udc00",
+      "data.csv",
+      "a lone surrogate (U+DC00)",
+    ],
+    [
+      "data url",
+      (m) => ({ ...REQUEST, data: { url: `https://example.com/${m}.csv` } }),
+      "\\u0000",
+      "data.url",
+      "U+0000 (NUL)",
+    ],
+    [
+      "callbackUrl",
+      (m) => ({ ...REQUEST, callbackUrl: `https://example.com/${m}` }),
+      "\\ud83d",
+      "callbackUrl",
+      "a lone surrogate (U+D83D)",
+    ],
+    [
+      "parameter name",
+      (m) => ({ ...REQUEST, params: { fast: 5, [`sl${m}ow`]: 20 } }),
+      "\\u0000",
+      "params.sl\\u0000ow",
+      "U+0000 (NUL)",
+    ],
+  ];
+
+  it.each(cases)(
+    "refuses %s with 400 naming the path, and publishes nothing",
+    async (_, field, jsonEscape, path, what) => {
+      const error = await refusal(withEscape(field, jsonEscape));
+      expect(error.status).toBe(400);
+      const issues = error.details!.issues as { path: string; message: string }[];
+      const issue = issues.find((i) => i.path === path);
+      expect(issue?.message).toContain(`contains ${what} at character `);
+      expect(issue?.message).toMatch(/ at character \d+, which cannot be stored$/);
+      expect(error.message).toContain(`${path}: `);
+      expect(publisher.events).toEqual([]);
+    },
+  );
+
+  it("accepts a surrogate pair sent as escapes: an emoji is storable", async () => {
+    const accepted = await handleWebhook(
+      withEscape((m) => ({ ...REQUEST, label: `rocket ${m}` }), "\\ud83d\\ude80"),
+      deps,
+    );
+    expect(accepted.replay).toBe(false);
+    const data = publisher.events[0].data as { request: { label: string } };
+    expect(data.request.label).toBe("rocket \u{1f680}");
+  });
+});
+
 describe("Standard Webhooks test vector", () => {
   it("verifies the published vector and rejects the published bad signatures", () => {
     const verify = verifierFor({ auth: "standard-webhooks", secret: SECRET });

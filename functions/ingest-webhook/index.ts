@@ -1,12 +1,17 @@
-// Runs ingest-webhook alone (functions-framework --target=ingest-webhook): dependencies from the environment.
+// Runs ingest-webhook alone (functions/serve.ts, FUNCTION_TARGET=ingest-webhook): dependencies from the environment.
 import { loadConfig } from "../../platform/config.ts";
-import { once, standaloneContext } from "../../platform/function-context.ts";
+import { readinessChecks, standaloneContext } from "../../platform/function-context.ts";
 import { ingestDeps } from "./deps.ts";
 import { registerIngestWebhook } from "./register.ts";
 
-// Bad configuration stops the process here, at start, not at the first request.
+// Built here, at start: bad configuration stops the process before it serves anything, and
+// the first request finds its dependencies wired (docs/decisions/0022-readiness.md).
 const config = loadConfig();
-const context = once(() => standaloneContext(config, "ingest-webhook"));
-/** The function's dependencies, built once; functions/serve.ts serves webhooks with them. */
-export const deps = once(async () => ingestDeps(await context()));
+/** The function's context; functions/serve.ts closes its adapters on SIGTERM. */
+export const context = await standaloneContext(config, "ingest-webhook");
+const built = ingestDeps(context);
+/** The function's dependencies; functions/serve.ts serves webhooks with them. */
+export const deps = async () => built;
 registerIngestWebhook(deps);
+/** What ingest-webhook cannot work without: functions/serve.ts reports them on /readyz. */
+export const checks = readinessChecks(context, ["redis", "broker"]);

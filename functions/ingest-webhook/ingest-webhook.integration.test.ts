@@ -43,7 +43,7 @@ beforeAll(async () => {
   );
   server = await listen(getTestServer(INGEST_WEBHOOK));
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 beforeEach(() => {
   publisher = new RecordingPublisher();

@@ -1,12 +1,18 @@
 // Checks a webhook body against the BacktestRequest schema and the engine's own rules.
 
+import type { z } from "zod";
 import { EngineError } from "../../backtest-job/engine/errors.ts";
-import { countCombinations, gridAxes } from "../../backtest-job/engine/grid.ts";
+import { countCombinations, gridAxes, MAX_CARTESIAN } from "../../backtest-job/engine/grid.ts";
 import { getStrategy } from "../../backtest-job/engine/strategies/index.ts";
 import { type BacktestRequest, BacktestRequestSchema } from "../../events/index.ts";
+import { escapeUnstorable } from "../../events/storable-text.ts";
 import { InvalidRequest, type Issue } from "../../platform/http/http-errors.ts";
 
-/** Before enumerating constraints, a grid may be at most this many times the cap. */
+/**
+ * Before constraints, a grid may be at most this many times the cap. Counting is arithmetic
+ * and costs nothing like this, but every shard of the Job enumerates (and allocates) the
+ * whole cartesian product in planSweep, so the product stays a bounded multiple of the cap.
+ */
 const CARTESIAN_FACTOR = 20;
 
 /** A valid request and its number of combinations. */
@@ -22,10 +28,7 @@ export interface ValidRequest {
 export function validateRequest(body: unknown, maxCombinations: number): ValidRequest {
   const parsed = BacktestRequestSchema.safeParse(body);
   if (!parsed.success) {
-    const issues: Issue[] = parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join("."),
-      message: i.message,
-    }));
+    const issues = parsed.error.issues.map(toIssue);
     throw new InvalidRequest(
       `the request does not match the schema: ${issues.map((i) => `${i.path || "body"}: ${i.message}`).join("; ")}`,
       issues,
@@ -39,10 +42,12 @@ export function validateRequest(body: unknown, maxCombinations: number): ValidRe
 function engineCheck(request: BacktestRequest, cap: number): number {
   try {
     const strategy = getStrategy(request.strategy);
-    const axes = gridAxes(strategy, request.params);
-    if (axes.cartesian > cap * CARTESIAN_FACTOR) {
-      throw tooMany(`${axes.cartesian} combinations before constraints`, cap);
-    }
+    // Refused before any value is expanded, and never more than the Job itself accepts.
+    const axes = gridAxes(
+      strategy,
+      request.params,
+      Math.min(cap * CARTESIAN_FACTOR, MAX_CARTESIAN),
+    );
     const combinations = countCombinations(strategy, axes);
     if (combinations === 0) {
       const rules = strategy.constraints.map((c) => c.message).join("; ");
@@ -64,6 +69,19 @@ function engineCheck(request: BacktestRequest, cap: number): number {
       [{ path, message }],
     );
   }
+}
+
+/**
+ * One zod issue as path and message. A parameter name that fails is a record key: zod wraps
+ * its issues in "Invalid key in record", so they are unwrapped to say what is wrong with it,
+ * and the name in the path shows characters that cannot be stored as escapes.
+ */
+function toIssue(issue: z.core.$ZodIssue): Issue {
+  const path = issue.path.map((p) => escapeUnstorable(String(p))).join(".");
+  if (issue.code === "invalid_key") {
+    return { path, message: `invalid name: ${issue.issues.map((i) => i.message).join("; ")}` };
+  }
+  return { path, message: issue.message };
 }
 
 function tooMany(what: string, cap: number): InvalidRequest {

@@ -56,7 +56,7 @@ describe("the node:http ingest adapter", () => {
   beforeAll(async () => {
     server = await listen(ingestNodeHandler(() => (memo ??= deps())));
   });
-  afterAll(() => server.close());
+  afterAll(() => server?.close());
 
   const post = (path: string, headers: Record<string, string>, body: string) =>
     fetch(`${server.url}${path}`, { method: "POST", headers, body }).then((r) => r.status);
@@ -101,7 +101,7 @@ describe("the functions-framework ingest adapter", () => {
     registerIngestWebhook(deps);
     server = await listen(getTestServer(INGEST_WEBHOOK));
   });
-  afterAll(() => server.close());
+  afterAll(() => server?.close());
 
   it("counts accepted and refused webhooks alike", async () => {
     const before = await received("backtest", "accepted");

@@ -26,7 +26,7 @@ let deps: NotifyDeps;
 beforeAll(async () => {
   receiver = await recordingReceiver();
 });
-afterAll(() => receiver.close());
+afterAll(() => receiver?.close());
 
 beforeEach(() => {
   receiver.requests.length = 0;

@@ -30,8 +30,8 @@ beforeAll(async () => {
   server = await listen(getTestServer(NOTIFY));
 });
 afterAll(async () => {
-  await server.close();
-  await receiver.close();
+  await server?.close();
+  await receiver?.close();
 });
 
 beforeEach(() => {

@@ -1,10 +1,15 @@
-// Runs record-result alone (functions-framework --target=record-result): dependencies from the environment.
+// Runs record-result alone (functions/serve.ts, FUNCTION_TARGET=record-result): dependencies from the environment.
 import { loadConfig } from "../../platform/config.ts";
-import { once, standaloneContext } from "../../platform/function-context.ts";
+import { readinessChecks, standaloneContext } from "../../platform/function-context.ts";
 import { recordDeps } from "./deps.ts";
 import { registerRecordResult } from "./register.ts";
 
-// Bad configuration stops the process here, at start, not at the first request.
+// Built here, at start: bad configuration stops the process before it serves anything, and
+// the first request finds its dependencies wired (docs/decisions/0022-readiness.md).
 const config = loadConfig();
-const context = once(() => standaloneContext(config, "record-result"));
-registerRecordResult(async () => recordDeps(await context()));
+/** The function's context; functions/serve.ts closes its adapters on SIGTERM. */
+export const context = await standaloneContext(config, "record-result");
+const deps = recordDeps(context);
+registerRecordResult(async () => deps);
+/** What record-result cannot work without: functions/serve.ts reports them on /readyz. */
+export const checks = readinessChecks(context, ["database", "broker"]);

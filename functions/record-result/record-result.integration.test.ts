@@ -39,7 +39,7 @@ beforeAll(async () => {
   );
   server = await listen(getTestServer(RECORD_RESULT));
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 beforeEach(() => {
   memory = new MemoryRunStore();

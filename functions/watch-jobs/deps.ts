@@ -9,7 +9,9 @@ export function watchJobsDeps(ctx: FunctionContext): WatchJobsDeps {
     launcher: ctx.launcher,
     log: ctx.log.child({ function: "watch-jobs" }),
     deadlineSeconds: ctx.config.JOB_DEADLINE_SECONDS,
-    parallelism: ctx.config.JOB_PARALLELISM,
+    // Local Jobs run JOB_CONCURRENCY shards at once, over all runs; Indexed Jobs JOB_PARALLELISM.
+    parallelism:
+      ctx.config.JOB_LAUNCHER === "local" ? ctx.config.JOB_CONCURRENCY : ctx.config.JOB_PARALLELISM,
     graceSeconds: ctx.config.REAPER_GRACE_SECONDS,
   };
 }

@@ -1,10 +1,15 @@
-// Runs watch-jobs alone (functions-framework --target=watch-jobs): dependencies from the environment.
+// Runs watch-jobs alone (functions/serve.ts, FUNCTION_TARGET=watch-jobs): dependencies from the environment.
 import { loadConfig } from "../../platform/config.ts";
-import { once, standaloneContext } from "../../platform/function-context.ts";
+import { readinessChecks, standaloneContext } from "../../platform/function-context.ts";
 import { watchJobsDeps } from "./deps.ts";
 import { registerWatchJobs } from "./register.ts";
 
-// Bad configuration stops the process here, at start, not at the first request.
+// Built here, at start: bad configuration stops the process before it serves anything, and
+// the first request finds its dependencies wired (docs/decisions/0022-readiness.md).
 const config = loadConfig();
-const context = once(() => standaloneContext(config, "watch-jobs"));
-registerWatchJobs(async () => watchJobsDeps(await context()));
+/** The function's context; functions/serve.ts closes its adapters on SIGTERM. */
+export const context = await standaloneContext(config, "watch-jobs");
+const deps = watchJobsDeps(context);
+registerWatchJobs(async () => deps);
+/** What watch-jobs cannot work without: functions/serve.ts reports them on /readyz. */
+export const checks = readinessChecks(context, ["database", "broker"]);

@@ -13,7 +13,7 @@ let api: FakeKubeApi;
 beforeAll(async () => {
   api = await FakeKubeApi.start();
 });
-afterAll(() => api.close());
+afterAll(() => api?.close());
 
 describe("the reaper, against the Kubernetes API", () => {
   it("ends a running run whose Job is gone, long before its deadline, and leaves one whose Job is there", async () => {

@@ -99,6 +99,19 @@ describe("the reaper", () => {
     expect(publisher.events).toHaveLength(1);
   });
 
+  it("leaves a stale run alone while the launcher still holds its shards, and reaps it once it lets go", async () => {
+    const holding = new FakeJobLauncher({ holds: true });
+    deps = { ...deps, launcher: holding };
+    const runId = await run("queued-behind-others");
+    holding.held!.add(runId);
+    later(STALE_MS * 5);
+    await reap(deps);
+    expect((await memory.getRun(runId))?.status).toBe("running");
+    holding.held!.delete(runId);
+    await reap(deps);
+    expect(await memory.getRun(runId)).toMatchObject({ status: "failed", errorCode: "deadline" });
+  });
+
   it("leaves runs within their deadline and grace alone", async () => {
     const runId = await run("fresh");
     later(STALE_MS - 2000);

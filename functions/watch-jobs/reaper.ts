@@ -66,6 +66,8 @@ export async function reap(deps: ReaperDeps): Promise<ReapReport> {
   const endedNow = new Set<string>();
 
   for (const stale of await deps.store.staleRuns(olderThan, batch)) {
+    // Queued behind other runs or running in this process: each shard has its own deadline.
+    if (deps.launcher.holds?.(stale.runId)) continue;
     // The Job's own activeDeadlineSeconds, as the Kubernetes launcher sets it.
     const deadline = jobDeadlineSeconds(
       deps.deadlineSeconds,

@@ -35,7 +35,7 @@ beforeAll(async () => {
   );
   server = await listen(getTestServer(WATCH_JOBS));
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 beforeEach(() => {
   memory = new MemoryRunStore();

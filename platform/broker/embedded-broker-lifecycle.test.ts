@@ -1,6 +1,7 @@
 // Proves the embedded broker with the knative/base files, replies, drain, close and the concurrency cap.
 import { describe, expect, it } from "vitest";
 import { PublishError } from "../../events/publisher.ts";
+import { backoffMs } from "./delivery-rules.ts";
 import type { Subscriber } from "./embedded-broker.ts";
 import {
   deferred,
@@ -44,10 +45,14 @@ describe("EmbeddedBroker with the knative/base definitions", () => {
 
     await broker.publish(shardFailedEvent());
     await broker.drain(1000);
-    expect(recordResult.calls).toHaveLength(7);
-    expect(delays).toEqual([200, 400, 800, 1600, 3200]);
+    // The Broker's own delivery: every retry with its exponential wait, then the dead letter.
+    const tries = delivery.retry + 1;
+    expect(recordResult.calls).toHaveLength(1 + tries);
+    expect(delays).toEqual(
+      Array.from({ length: delivery.retry }, (_, n) => backoffMs(delivery, n)),
+    );
     expect(letters.map((l) => [l.eventType, l.reason])).toEqual([
-      ["com.zixly.backtest.shard.failed.v1", "500 after 6 attempts"],
+      ["com.zixly.backtest.shard.failed.v1", `500 after ${tries} attempts`],
     ]);
   });
 });
@@ -117,7 +122,7 @@ describe("EmbeddedBroker drain and close", () => {
     expect(broker.stats()).toMatchObject({ delivered: 1, dropped: 0 });
   });
 
-  it("close cancels a backoff still pending when the drain times out", async () => {
+  it("close cuts a pending backoff short and leaves the delivery for the next start", async () => {
     const a = scripted(503);
     const long: DeliverySpec = { retry: 3, backoffPolicy: "exponential", backoffDelayMs: 60_000 };
     const { broker } = setup(
@@ -131,7 +136,8 @@ describe("EmbeddedBroker drain and close", () => {
     expect(await broker.drain(1000)).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(a.calls).toHaveLength(1);
-    expect(broker.stats()).toMatchObject({ retried: 1, dropped: 1, waiting: 0 });
+    // The backoff is cut short, and the delivery stays in the outbox for the next start.
+    expect(broker.stats()).toMatchObject({ retried: 1, dropped: 0, left: 1, waiting: 0 });
   });
 });
 

@@ -174,14 +174,21 @@ describe("EmbeddedBroker dead letters", () => {
     expect(broker.stats()).toMatchObject({ dropped: 1, deadLettered: 0 });
   });
 
-  it("drops the event when the dead-letter sink itself fails", async () => {
+  it("keeps a delivery whose dead-letter sink fails and dead-letters it once the sink works", async () => {
     const a = scripted(400);
-    const deadLetter = async () => {
-      throw new Error("db down");
+    let failures = 0;
+    const kept: unknown[] = [];
+    const deadLetter = async (letter: unknown) => {
+      if (failures++ < 2) throw new Error("db down");
+      kept.push(letter);
     };
-    const { broker } = setup([[FAILED, "a"]], { a: a.subscriber }, { deadLetter });
+    const { broker, delays } = setup([[FAILED, "a"]], { a: a.subscriber }, { deadLetter });
     await broker.publish(runFailedEvent());
     expect(await broker.drain(1000)).toBe(true);
-    expect(broker.stats()).toMatchObject({ dropped: 1, deadLettered: 0 });
+    expect(a.calls).toHaveLength(1);
+    expect(kept).toHaveLength(1);
+    // The sink is tried again after the delivery's backoff, not given up on.
+    expect(delays).toEqual([200, 400]);
+    expect(broker.stats()).toMatchObject({ dropped: 0, deadLettered: 1 });
   });
 });

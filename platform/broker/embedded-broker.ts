@@ -1,13 +1,15 @@
-// An in-process Knative Broker: routes by the deployed Triggers and retries and dead-letters alike.
+// An in-process Knative Broker: routes by the deployed Triggers, retries and dead-letters alike, and keeps every delivery in a durable outbox.
 import { setTimeout as delay } from "node:timers/promises";
-import type { CloudEvent } from "cloudevents";
+import type { CloudEvent, CloudEventV1 } from "cloudevents";
 import { checkEvent, type ZixlyEvent } from "../../events/cloud-event.ts";
 import { PublishError } from "../../events/publisher.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { MemoryBrokerOutbox } from "../memory/memory-broker-outbox.ts";
 import { recordBrokerDelivery, recordDeadLetter } from "../metrics/metrics.ts";
-import type { DeadLetter } from "../ports.ts";
+import type { BrokerOutbox, DeadLetter } from "../ports.ts";
 import { type AttemptResult, attemptDelivery, type Subscriber } from "./delivery-attempt.ts";
 import { backoffMs, deadLetterOf, verdictFor } from "./delivery-rules.ts";
+import type { EventSpool } from "./event-spool.ts";
 import type { DeliverySpec, TriggerDefinition } from "./trigger-definitions.ts";
 
 export type { DeliveryOutcome, Subscriber } from "./delivery-attempt.ts";
@@ -27,6 +29,19 @@ export interface EmbeddedBrokerOptions {
   readonly concurrency?: number;
   /** The Broker's name, for logs and errors. Default `default`. */
   readonly name?: string;
+  /**
+   * Where every delivery is kept until it ends: the run store's database in a stack, so a
+   * restart redelivers (call {@link EmbeddedBroker.recover}). Default: in memory, lost with
+   * the process, like Knative's in-memory channel.
+   */
+  readonly outbox?: BrokerOutbox;
+  /**
+   * Where accepted events wait while the outbox cannot be written (the database is down);
+   * they move into the outbox when it answers again. Unset, such a publish fails with 503.
+   */
+  readonly spool?: EventSpool;
+  /** How often to retry what waits for the outbox (the spool, unrecorded ends). Default 1 s. */
+  readonly outboxRetryMs?: number;
 }
 
 /** Counters since construction, plus what is in progress now. */
@@ -40,8 +55,12 @@ export interface BrokerStats {
   /** Retries scheduled. */
   readonly retried: number;
   readonly deadLettered: number;
-  /** Finally failed deliveries without a (working) sink, and deliveries cut off by close(). */
+  /** Finally failed deliveries without a dead-letter sink. */
   readonly dropped: number;
+  /** Events accepted into the spool because the outbox could not be written. */
+  readonly spooled: number;
+  /** Deliveries left in the outbox by close(), for the next start to redeliver. */
+  readonly left: number;
   /** Subscriber calls running now. */
   readonly inFlight: number;
   /** Deliveries queued behind the concurrency cap or backing off. */
@@ -49,6 +68,8 @@ export interface BrokerStats {
 }
 
 interface Delivery {
+  /** The outbox's id of this delivery. */
+  readonly id: number;
   readonly event: ZixlyEvent;
   readonly trigger: TriggerDefinition;
   readonly delivery: DeliverySpec;
@@ -63,25 +84,39 @@ interface Lane {
 
 /**
  * Routes each published event to every Trigger whose `type` filter matches, with Knative's
- * delivery rules (see delivery-rules.ts). `publish` resolves once the deliveries are queued;
- * they run later. Like the in-memory channel, it loses whatever is queued if the process dies.
+ * delivery rules (see delivery-rules.ts). `publish` resolves once one delivery per matching
+ * Trigger is stored in the outbox (or, with the outbox down, the event in the spool); the
+ * deliveries run later, and each is removed from the outbox only when it ended. Retries wait
+ * in memory and their count is kept in the outbox, so after a restart {@link recover} takes
+ * every pending delivery up where it was. At-least-once: a delivery whose end could not be
+ * recorded is delivered again, and subscribers dedupe.
  * @example
- * const broker = new EmbeddedBroker({ triggers, delivery, subscribers: { notify } });
+ * const broker = new EmbeddedBroker({ triggers, delivery, subscribers: { notify }, outbox });
+ * await broker.recover();
  * await broker.publish(event);
  * await broker.drain(5_000);
  */
 export class EmbeddedBroker {
   readonly name: string;
   private readonly triggers: readonly TriggerDefinition[];
+  private readonly byName: ReadonlyMap<string, TriggerDefinition>;
   private readonly delivery: DeliverySpec;
   private readonly subscribers: Readonly<Record<string, Subscriber>>;
   private readonly deadLetter: ((letter: DeadLetter) => Promise<void>) | undefined;
   private readonly log: Logger;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly concurrency: number;
+  private readonly outbox: BrokerOutbox;
+  private readonly spool: EventSpool | undefined;
+  private readonly outboxRetryMs: number;
   private readonly lanes = new Map<string, Lane>();
   private readonly stopping = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
+  /** Ended deliveries whose removal from the outbox failed; retried on a timer. */
+  private readonly unrecorded = new Set<number>();
+  /** Deliveries waiting in memory (queued or backing off), to count what close() leaves. */
+  private readonly held = new Set<Delivery>();
+  private outboxTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private pending = 0;
   private inFlight = 0;
@@ -92,17 +127,23 @@ export class EmbeddedBroker {
     retried: 0,
     deadLettered: 0,
     dropped: 0,
+    spooled: 0,
+    left: 0,
   };
 
   constructor(options: EmbeddedBrokerOptions) {
     this.name = options.name ?? "default";
     this.triggers = options.triggers;
+    this.byName = new Map(this.triggers.map((t) => [t.name, t]));
     this.delivery = options.delivery;
     this.subscribers = options.subscribers;
     this.deadLetter = options.deadLetter;
     this.log = options.log ?? createLogger("broker", { broker: this.name });
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.concurrency = options.concurrency ?? 16;
+    this.outbox = options.outbox ?? new MemoryBrokerOutbox();
+    this.spool = options.spool;
+    this.outboxRetryMs = options.outboxRetryMs ?? 1_000;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new Error(`broker ${this.name}: concurrency must be a positive integer`);
     }
@@ -125,10 +166,90 @@ export class EmbeddedBroker {
     }
   }
 
-  /** Accepts `event` and queues a delivery per matching Trigger. Rejects with 503 once closed. */
+  /**
+   * Accepts `event`: stores a delivery per matching Trigger in the outbox, or the event in
+   * the spool when the outbox fails. Rejects with 503 once closed, or when neither could
+   * store it; then nothing was accepted.
+   */
   async publish(event: ZixlyEvent): Promise<void> {
     if (this.closed) throw new PublishError(`broker ${this.name} is closed`, 503);
-    this.route(event);
+    try {
+      await this.store(event);
+    } catch (error) {
+      if (!this.spool) {
+        throw new PublishError(
+          `broker ${this.name} could not store the event: ${String(error)}`,
+          503,
+          {
+            cause: error,
+          },
+        );
+      }
+      try {
+        await this.spool.write(event.toJSON() as Record<string, unknown>);
+      } catch (spoolError) {
+        throw new PublishError(
+          `broker ${this.name} could not store the event: ${String(error)}; spool: ${String(spoolError)}`,
+          503,
+          { cause: spoolError },
+        );
+      }
+      this.counts.spooled++;
+      this.log.warn("outbox unavailable: event spooled until it returns", {
+        eventId: event.id,
+        eventType: event.type,
+        error: String(error),
+      });
+      this.armOutboxTimer();
+    }
+  }
+
+  /**
+   * Takes up every delivery a previous process left in the outbox (with its failed tries
+   * counted) and moves spooled events into the outbox. Call once, before publishing.
+   * Resolves with the number of deliveries taken up.
+   */
+  async recover(batch = 1_000): Promise<number> {
+    let taken = 0;
+    const seen = new Set<number>();
+    for (;;) {
+      const rows = (await this.outbox.pending(batch + seen.size)).filter((r) => !seen.has(r.id));
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        seen.add(row.id);
+        const trigger = this.byName.get(row.trigger);
+        let event: ZixlyEvent | undefined;
+        try {
+          event = checkEvent(row.event as unknown as CloudEventV1<unknown>);
+        } catch (error) {
+          this.log.error("stored delivery unreadable: dropped", {
+            id: row.id,
+            error: String(error),
+          });
+        }
+        if (!trigger || !event) {
+          if (!trigger)
+            this.log.warn("stored delivery for a Trigger that no longer exists: dropped", {
+              trigger: row.trigger,
+            });
+          await this.outbox.complete(row.id);
+          continue;
+        }
+        this.counts.accepted++;
+        this.enqueue({
+          id: row.id,
+          event,
+          trigger,
+          delivery: trigger.delivery ?? this.delivery,
+          tries: row.attempts,
+        });
+        taken++;
+      }
+      if (rows.length < batch) break;
+    }
+    if (taken > 0) this.log.info("deliveries taken up from the outbox", { deliveries: taken });
+    if (this.spool && this.spool.size() > 0) this.armOutboxTimer(0);
+    return taken;
   }
 
   /** Resolves true once nothing is running, queued or backing off; false after `timeoutMs`. */
@@ -149,7 +270,8 @@ export class EmbeddedBroker {
 
   /**
    * Stops accepting events, lets the deliveries in progress finish for up to `timeoutMs`,
-   * then drops whatever is still queued or backing off. Resolves whether it drained fully.
+   * then stops: whatever is still queued or backing off stays in the outbox for the next
+   * start. Resolves whether it drained fully.
    */
   async close(timeoutMs = 10_000): Promise<boolean> {
     this.closed = true;
@@ -157,8 +279,12 @@ export class EmbeddedBroker {
     if (!this.stopping.signal.aborted)
       this.stopping.abort(new PublishError(`broker ${this.name} is closed`, 503));
     for (const lane of this.lanes.values()) {
-      for (const d of lane.queue.splice(0)) this.drop(d, "broker closed before delivery");
+      for (const d of lane.queue.splice(0)) this.leave(d);
     }
+    for (const d of [...this.held]) this.leave(d);
+    clearTimeout(this.outboxTimer);
+    await this.retryOutbox();
+    clearTimeout(this.outboxTimer);
     return drained;
   }
 
@@ -166,10 +292,11 @@ export class EmbeddedBroker {
     return { ...this.counts, inFlight: this.inFlight, waiting: this.pending - this.inFlight };
   }
 
-  private route(event: ZixlyEvent): void {
-    this.counts.accepted++;
+  /** Stores the deliveries of `event` in the outbox, then schedules them. */
+  private async store(event: ZixlyEvent): Promise<void> {
     const matches = this.triggers.filter((t) => t.type === event.type);
     if (matches.length === 0) {
+      this.counts.accepted++;
       this.counts.unrouted++;
       this.log.info("no trigger matches; event dropped", {
         eventId: event.id,
@@ -177,18 +304,35 @@ export class EmbeddedBroker {
       });
       return;
     }
-    for (const trigger of matches) {
-      this.pending++;
-      const lane = this.lanes.get(trigger.subscriber)!;
-      lane.queue.push({ event, trigger, delivery: trigger.delivery ?? this.delivery, tries: 0 });
-      // Deliver after publish has returned, as a broker does after its acknowledgement.
-      if (!lane.scheduled) {
-        lane.scheduled = true;
-        setImmediate(() => {
-          lane.scheduled = false;
-          this.pump(lane);
-        });
-      }
+    const stored = await this.outbox.append(
+      event.toJSON() as Record<string, unknown>,
+      matches.map((t) => t.name),
+    );
+    this.counts.accepted++;
+    for (const row of stored) {
+      const trigger = this.byName.get(row.trigger)!;
+      this.enqueue({
+        id: row.id,
+        event,
+        trigger,
+        delivery: trigger.delivery ?? this.delivery,
+        tries: 0,
+      });
+    }
+  }
+
+  private enqueue(d: Delivery): void {
+    this.pending++;
+    const lane = this.lanes.get(d.trigger.subscriber)!;
+    lane.queue.push(d);
+    this.held.add(d);
+    // Deliver after publish has returned, as a broker does after its acknowledgement.
+    if (!lane.scheduled) {
+      lane.scheduled = true;
+      setImmediate(() => {
+        lane.scheduled = false;
+        this.pump(lane);
+      });
     }
   }
 
@@ -196,11 +340,12 @@ export class EmbeddedBroker {
     while (lane.active < this.concurrency && lane.queue.length > 0) {
       const d = lane.queue.shift()!;
       if (this.stopping.signal.aborted) {
-        this.drop(d, "broker closed before delivery");
+        this.leave(d);
         continue;
       }
       lane.active++;
       this.inFlight++;
+      this.held.delete(d);
       void attemptDelivery(this.subscribers[d.trigger.subscriber]!, d.event, d.delivery.timeoutMs)
         .then((result) => {
           lane.active--;
@@ -219,49 +364,64 @@ export class EmbeddedBroker {
     // Knative data-plane: a network error (no status at all) is retried.
     const verdict = "error" in result ? "retry" : verdictFor(result.status);
     if (verdict === "ack" && !("error" in result)) {
-      const rejected = result.reply ? this.forwardReply(result.reply) : undefined;
+      const rejected = result.reply ? await this.forwardReply(result.reply) : undefined;
       if (rejected === undefined) {
         this.counts.delivered++;
         recordBrokerDelivery(d.trigger.subscriber, "delivered");
-        this.finish();
+        this.end(d);
         return;
       }
+      if (rejected.retry) return this.retry(lane, d);
       // Knative fails the delivery when its reply cannot be published; a retry would reply alike.
       return this.giveUp(
         d,
-        { status: result.status, body: rejected },
-        `reply rejected (${rejected})`,
+        { status: result.status, body: rejected.why },
+        `reply rejected (${rejected.why})`,
       );
     }
-    if (verdict === "retry" && d.tries <= d.delivery.retry) {
-      this.counts.retried++;
-      recordBrokerDelivery(d.trigger.subscriber, "retried");
-      try {
-        await this.sleep(backoffMs(d.delivery, d.tries - 1), this.stopping.signal);
-      } catch {
-        this.drop(d, "broker closed during backoff");
-        return;
-      }
-      lane.queue.push(d);
-      this.pump(lane);
-      return;
-    }
+    if (verdict === "retry" && d.tries <= d.delivery.retry) return this.retry(lane, d);
     const what = "error" in result ? `error: ${result.error}` : String(result.status);
     return this.giveUp(d, result, what);
   }
 
-  /** Publishes a reply into this broker; returns why it was refused, if it was. */
-  private forwardReply(reply: CloudEvent<unknown>): string | undefined {
+  private async retry(lane: Lane, d: Delivery): Promise<void> {
+    this.counts.retried++;
+    recordBrokerDelivery(d.trigger.subscriber, "retried");
+    this.held.add(d);
+    // Best-effort: a restart without it retries from an older count, never loses the event.
+    this.outbox.recordAttempt(d.id, d.tries).catch(() => undefined);
+    try {
+      await this.sleep(backoffMs(d.delivery, d.tries - 1), this.stopping.signal);
+    } catch {
+      this.leave(d);
+      return;
+    }
+    this.held.delete(d);
+    lane.queue.push(d);
+    this.pump(lane);
+  }
+
+  /**
+   * Publishes a reply into this broker; returns why it was refused, and whether that may
+   * pass (the outbox was down) so the delivery is retried rather than failed.
+   */
+  private async forwardReply(
+    reply: CloudEvent<unknown>,
+  ): Promise<{ why: string; retry: boolean } | undefined> {
     let event: ZixlyEvent;
     try {
       event = checkEvent(reply);
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      return { why: error instanceof Error ? error.message : String(error), retry: false };
     }
     // Replies of deliveries still draining are accepted after close(), until the drain ends.
-    if (this.stopping.signal.aborted) return `broker ${this.name} is closed`;
-    this.route(event);
-    return undefined;
+    if (this.stopping.signal.aborted) return { why: `broker ${this.name} is closed`, retry: true };
+    try {
+      await this.store(event);
+      return undefined;
+    } catch (error) {
+      return { why: `reply not stored: ${String(error)}`, retry: true };
+    }
   }
 
   private async giveUp(d: Delivery, result: AttemptResult, what: string): Promise<void> {
@@ -280,34 +440,93 @@ export class EmbeddedBroker {
       recordBrokerDelivery(d.trigger.subscriber, "dropped");
       const why = sink === undefined ? "not set" : "not wired";
       this.log.warn(`delivery failed, dead-letter sink ${why}: event dropped`, fields);
-    } else {
+      this.end(d);
+      return;
+    }
+    const letter = deadLetterOf(d.event, d.trigger.subscriber, result, reason);
+    for (let wait = 0; ; wait++) {
       try {
-        await this.deadLetter(deadLetterOf(d.event, d.trigger.subscriber, result, reason));
-        this.counts.deadLettered++;
-        recordBrokerDelivery(d.trigger.subscriber, "dead_lettered");
-        recordDeadLetter(d.trigger.subscriber);
-        this.log.warn("delivery failed: event dead-lettered", fields);
+        await this.deadLetter(letter);
+        break;
       } catch (error) {
-        this.counts.dropped++;
-        recordBrokerDelivery(d.trigger.subscriber, "dropped");
-        this.log.error("dead-letter sink failed: event dropped", {
+        // The letter is the only copy once the delivery ends: keep the delivery until a
+        // sink takes it, and leave it in the outbox if the broker stops first.
+        this.log.error("dead-letter sink failed; trying again", {
           ...fields,
           error: String(error),
         });
+        this.held.add(d);
+        try {
+          await this.sleep(
+            Math.min(backoffMs(d.delivery, wait), 60_000) || 1_000,
+            this.stopping.signal,
+          );
+        } catch {
+          this.leave(d);
+          return;
+        }
+        this.held.delete(d);
       }
     }
+    this.counts.deadLettered++;
+    recordBrokerDelivery(d.trigger.subscriber, "dead_lettered");
+    recordDeadLetter(d.trigger.subscriber);
+    this.log.warn("delivery failed: event dead-lettered", fields);
+    this.end(d);
+  }
+
+  /** The delivery ended: forget it in the outbox (retried later if that fails). */
+  private end(d: Delivery): void {
+    this.outbox.complete(d.id).catch((error: unknown) => {
+      this.unrecorded.add(d.id);
+      this.log.warn("delivery ended but the outbox did not record it; retrying", {
+        id: d.id,
+        error: String(error),
+      });
+      this.armOutboxTimer();
+    });
     this.finish();
   }
 
-  private drop(d: Delivery, why: string): void {
-    this.counts.dropped++;
-    recordBrokerDelivery(d.trigger.subscriber, "dropped");
-    this.log.warn(`${why}: event dropped`, {
-      trigger: d.trigger.name,
-      eventId: d.event.id,
-      eventType: d.event.type,
-    });
+  /** The broker stops before the delivery ended: it stays in the outbox for the next start. */
+  private leave(d: Delivery): void {
+    if (!this.held.delete(d)) return;
+    this.counts.left++;
     this.finish();
+  }
+
+  /** Retries what waits for the outbox: unrecorded completions, then the spool. */
+  private async retryOutbox(): Promise<void> {
+    for (const id of [...this.unrecorded]) {
+      try {
+        await this.outbox.complete(id);
+        this.unrecorded.delete(id);
+      } catch {
+        return;
+      }
+    }
+    if (!this.spool || this.closed) return;
+    try {
+      const moved = await this.spool.drain(async (raw) => {
+        const event = checkEvent(raw as unknown as CloudEventV1<unknown>);
+        await this.store(event);
+      });
+      if (moved > 0) this.log.info("spooled events moved into the outbox", { events: moved });
+    } catch {
+      // Still down: publish logged the outage once; the timer tries again.
+    }
+  }
+
+  private armOutboxTimer(ms = this.outboxRetryMs): void {
+    if (this.outboxTimer || this.stopping.signal.aborted) return;
+    this.outboxTimer = setTimeout(() => {
+      this.outboxTimer = undefined;
+      void this.retryOutbox().finally(() => {
+        if (this.unrecorded.size > 0 || (this.spool && !this.closed && this.spool.size() > 0))
+          this.armOutboxTimer();
+      });
+    }, ms);
+    this.outboxTimer.unref();
   }
 
   private finish(): void {

@@ -60,11 +60,13 @@ describe("the knative/base files", () => {
     expect(own[0]?.delivery).toEqual({ retry: 0, backoffPolicy: "exponential", backoffDelayMs: 0 });
   });
 
-  it("set the Broker's defaults: 5 exponential retries from 0.2 s, then dead-letters", async () => {
+  it("set the Broker's defaults: 13 linear retries 10 s apart, 60 s a try, then dead-letters", async () => {
+    // Why these figures, and the 10-minute floor: deploy-tests/delivery.test.ts.
     expect(await loadBrokerDeliveryFile(defaultBrokerPath)).toEqual({
-      retry: 5,
-      backoffPolicy: "exponential",
-      backoffDelayMs: 200,
+      retry: 13,
+      backoffPolicy: "linear",
+      backoffDelayMs: 10_000,
+      timeoutMs: 60_000,
       deadLetterSink: "dead-letters",
     });
   });

@@ -55,7 +55,7 @@ let api: FakeKubeApi;
 beforeAll(async () => {
   api = await FakeKubeApi.start();
 });
-afterAll(() => api.close());
+afterAll(() => api?.close());
 beforeEach(() => {
   api.requests.length = 0;
 });

@@ -61,7 +61,7 @@ describe("KubernetesJobLauncher metrics", () => {
   beforeAll(async () => {
     api = await FakeKubeApi.start();
   });
-  afterAll(() => api.close());
+  afterAll(() => api?.close());
 
   it("counts a created Job, but neither an existing one nor a refused create", async () => {
     const launcher = new KubernetesJobLauncher(api.kubeConfig(), {

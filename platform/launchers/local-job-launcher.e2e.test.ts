@@ -27,7 +27,7 @@ let sink: SinkServer;
 beforeAll(async () => {
   sink = await startSinkServer();
 });
-afterAll(() => sink.close());
+afterAll(() => sink?.close());
 
 describe("LocalJobLauncher with the real Job", () => {
   it("runs every shard of a run through backtest-job/main.ts; the parts cover each combination once", async () => {

@@ -1,91 +1,18 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// LocalJobLauncher's Job policy: env contract, concurrency, deadline, retries, cancel and drain.
 import path from "node:path";
-import type { CloudEvent } from "cloudevents";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EXIT } from "../../backtest-job/job/exit-codes.ts";
-import type { BacktestRequest, Publisher, ShardFailed } from "../../events/index.ts";
-import type { Logger } from "../log.ts";
-import type { ShardSpec } from "../ports.ts";
+import { JOB_EXIT, LAUNCHER_SOURCE } from "./local-job-launcher.ts";
 import {
-  JOB_EXIT,
-  LAUNCHER_SOURCE,
-  LocalJobLauncher,
-  type LocalJobLauncherOptions,
-} from "./local-job-launcher.ts";
+  note,
+  REQUEST,
+  runId,
+  shards,
+  until,
+  useLaunchers,
+} from "./test-support/launcher-harness.ts";
 
-const SILENT: Logger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => SILENT,
-};
-
-const REQUEST: BacktestRequest = {
-  strategy: "sma-crossover",
-  params: { fast: 5, slow: 20 },
-  data: { synthetic: { bars: 100, seed: 1 } },
-  sort: "sharpeRatio",
-};
-const runId = (letter: string) => `run_${letter.repeat(26)}`;
-const shards = (id: string, count: number, traceparent?: string): ShardSpec[] =>
-  Array.from({ length: count }, (_, shardIndex) => ({
-    runId: id,
-    shardIndex,
-    shardCount: count,
-    request: REQUEST,
-    traceparent,
-  }));
-
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "launcher-"));
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-const launchers: LocalJobLauncher[] = [];
-afterEach(async () => {
-  // Leave no child behind, whatever a test did.
-  for (const l of launchers.splice(0)) {
-    for (const letter of "abcdefghijklmnop") await l.cancel(runId(letter));
-    await l.drain(5_000);
-  }
-});
-
-/** A launcher whose children run `script` with `node -e`; OUT names a file they may append to. */
-function make(name: string, script: string, options: Partial<LocalJobLauncherOptions> = {}) {
-  const events: CloudEvent<unknown>[] = [];
-  const publisher: Publisher = { publish: async (e) => void events.push(e) };
-  const out = path.join(dir, `${name}.log`);
-  const launcher = new LocalJobLauncher({
-    sinkUrl: "http://broker.local/",
-    publisher,
-    concurrency: 4,
-    deadlineSeconds: 10,
-    command: { file: process.execPath, args: ["-e", script] },
-    env: { OUT: out },
-    retryDelayMs: 0,
-    echoStderr: false,
-    log: SILENT,
-    ...options,
-  });
-  launchers.push(launcher);
-  const lines = async () =>
-    (await readFile(out, "utf8").catch(() => "")).split("\n").filter(Boolean);
-  return { launcher, events, lines, failures: () => events.map((e) => e.data as ShardFailed) };
-}
-
-/** Polls until `check` holds. */
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Appends one line to $OUT from inside a child script. */
-const note = (what: string) => `require("fs").appendFileSync(process.env.OUT, ${what} + "\\n");`;
+const make = useLaunchers();
 
 describe("LocalJobLauncher", () => {
   it("gives each child the Job's env contract plus the extra env, and nothing else of ours", async () => {
@@ -104,7 +31,7 @@ describe("LocalJobLauncher", () => {
       note(
         `JSON.stringify({ ...Object.fromEntries(${JSON.stringify(keys)}.map(k => [k, process.env[k]])), secret: process.env.LAUNCHER_TEST_SECRET ?? null })`,
       ),
-      { env: { OUT: path.join(dir, "env.log"), DATA_DIR: "/srv/data" } },
+      { env: { DATA_DIR: "/srv/data" } },
     );
     await launcher.launch(runId("a"), shards(runId("a"), 2, "00-trace-01"));
     expect(await launcher.drain(5_000)).toBe(true);
@@ -144,7 +71,9 @@ describe("LocalJobLauncher", () => {
       running += m.delta;
       most = Math.max(most, running);
     }
-    expect(most).toBe(2);
+    // The stats above show two at once; the children's own clocks only bound it from above,
+    // since on a busy machine one child may boot after its sibling has already finished.
+    expect(most).toBeLessThanOrEqual(2);
     expect(launcher.stats()).toMatchObject({ running: 0, queued: 0 });
   });
 
@@ -201,7 +130,7 @@ describe("LocalJobLauncher", () => {
     expect(killed.failures()[0].reason).toBe("killed by signal SIGKILL; no stderr output");
 
     const missing = make("missing", "", {
-      command: { file: path.join(dir, "no-such-program"), args: [] },
+      command: { file: path.join(import.meta.dirname, "no-such-program"), args: [] },
       maxRetries: 0,
     });
     await missing.launcher.launch(runId("h"), shards(runId("h"), 1));

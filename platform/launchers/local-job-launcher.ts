@@ -6,6 +6,7 @@ import { createEvent, type FailureCode, type Publisher, shardFailed } from "../.
 import { createLogger, type Logger } from "../log.ts";
 import { recordJobLaunched } from "../metrics/metrics.ts";
 import type { JobLauncher, ShardSpec } from "../ports.ts";
+import { FairQueue } from "./fair-queue.ts";
 import { LineTail } from "./line-tail.ts";
 
 /** The `source` of the events the launcher publishes. */
@@ -81,6 +82,20 @@ export function defaultJobCommand(): JobCommand {
   return { file: process.execPath, args: ["--import", tsx, main] };
 }
 
+/**
+ * What {@link LocalJobLauncher.stop} left undone, for the caller to log and to resume after
+ * the restart.
+ */
+export interface StopReport {
+  /**
+   * Per run id, the indices (ascending) of the shards that did not finish: queued, waiting
+   * to be retried, or interrupted at the end of the grace period. Runs with none are absent.
+   */
+  readonly unfinished: Readonly<Record<string, readonly number[]>>;
+  /** Children killed at the end of the grace period (their shards are in `unfinished`). */
+  readonly interrupted: number;
+}
+
 /** One shard and what has happened to it. */
 interface Task {
   readonly spec: ShardSpec;
@@ -91,6 +106,8 @@ interface Task {
   child?: ChildProcess;
   cancelled: boolean;
   timedOut: boolean;
+  /** Killed by {@link LocalJobLauncher.stop}: neither a fault to report nor one to retry. */
+  interrupted?: boolean;
   timers: NodeJS.Timeout[];
 }
 
@@ -102,6 +119,8 @@ interface Task {
  * are re-run up to `maxRetries` times (backoffLimitPerIndex), and a deadline kills the shard
  * (activeDeadlineSeconds). The children report their own results and failures; the launcher
  * reports what a dead or retried child cannot: `transient`, `crashed` and `deadline`.
+ * Runs share the slots: their shards are started in rotation, one run after another
+ * ({@link FairQueue}), so a small run is not held up behind a huge one.
  */
 export class LocalJobLauncher implements JobLauncher {
   /** Children started since construction, re-runs included. */
@@ -110,12 +129,19 @@ export class LocalJobLauncher implements JobLauncher {
   readonly #command: JobCommand;
   readonly #log: Logger;
   readonly #launched = new Set<string>();
-  #queue: Task[] = [];
+  /** Shards waiting for a slot, per run id. */
+  readonly #queue = new FairQueue<Task>();
   readonly #running = new Set<Task>();
   /** Shards waiting out their retry delay. */
   readonly #retrying = new Set<Task>();
   readonly #publishing = new Set<Promise<void>>();
   #idleWaiters: (() => void)[] = [];
+  /** Set by {@link stop}: nothing starts any more. */
+  #stopping?: Promise<StopReport>;
+  /** Shards that {@link stop} leaves unfinished, per run id. */
+  readonly #unfinished = new Map<string, number[]>();
+  /** Children that {@link stop} killed, counted as they exit. */
+  #interrupted = 0;
 
   constructor(options: LocalJobLauncherOptions) {
     if (!(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
@@ -129,15 +155,23 @@ export class LocalJobLauncher implements JobLauncher {
     this.#log = options.log ?? createLogger("local-launcher");
   }
 
-  /** Queues the run's shards; a run launched before (even if cancelled) starts nothing. */
+  /**
+   * Queues the run's shards; a run launched before (even if cancelled) starts nothing.
+   * After {@link stop} it records nothing and starts nothing: the process is going down, and
+   * whoever resumes runs after the restart launches this one on the next launcher.
+   */
   async launch(runId: string, shards: readonly ShardSpec[]): Promise<void> {
     const stranger = shards.find((s) => s.runId !== runId);
     if (stranger) throw new RangeError(`shard of run ${stranger.runId} given to launch(${runId})`);
+    if (this.#stopping) {
+      this.#log.warn("run not launched: the launcher is stopping", { runId });
+      return;
+    }
     if (this.#launched.has(runId)) return;
     this.#launched.add(runId);
     recordJobLaunched("local", shards.length);
     for (const spec of shards) {
-      this.#queue.push({ spec, attempt: 0, cancelled: false, timedOut: false, timers: [] });
+      this.#queue.push(runId, { spec, attempt: 0, cancelled: false, timedOut: false, timers: [] });
     }
     this.#log.info("run queued", { runId, shards: shards.length });
     this.#pump();
@@ -149,7 +183,9 @@ export class LocalJobLauncher implements JobLauncher {
    */
   async cancel(runId: string): Promise<void> {
     this.#launched.add(runId);
-    this.#queue = this.#queue.filter((task) => task.spec.runId !== runId);
+    this.#queue.remove(runId);
+    // A cancelled run is over, not something to resume.
+    this.#unfinished.delete(runId);
     for (const task of [...this.#retrying]) {
       if (task.spec.runId !== runId) continue;
       this.#clearTimers(task);
@@ -163,11 +199,22 @@ export class LocalJobLauncher implements JobLauncher {
     this.#notifyIfIdle();
   }
 
+  /**
+   * Whether shards of the run are queued, waiting for a retry or running here: the reaper
+   * leaves such a run alone however long it waits behind others (each shard has a deadline).
+   */
+  holds(runId: string): boolean {
+    if (this.#queue.has(runId)) return true;
+    for (const task of this.#retrying) if (task.spec.runId === runId) return true;
+    for (const task of this.#running) if (task.spec.runId === runId && !task.cancelled) return true;
+    return false;
+  }
+
   /** Children running, and shards waiting (queued or waiting to be retried). */
   stats(): { running: number; queued: number; started: number } {
     return {
       running: this.#running.size,
-      queued: this.#queue.length + this.#retrying.size,
+      queued: this.#queue.size + this.#retrying.size,
       started: this.#started,
     };
   }
@@ -191,9 +238,72 @@ export class LocalJobLauncher implements JobLauncher {
     });
   }
 
+  /**
+   * Shuts the launcher down for a process exit, leaving unfinished work resumable. From the
+   * call on, no shard starts (queued and retrying ones are dropped) and {@link launch} is a
+   * no-op. Running children get `graceMs` to finish; they report their own results, and a
+   * child that fails in that time is reported as always, except that a re-run is not started
+   * but left unfinished. When the grace period ends, the children still running are killed
+   * (SIGTERM, then SIGKILL after `killGraceMs`) and are neither reported as failed nor
+   * retried: our shutdown interrupted them, no fault did.
+   *
+   * Nothing is kept across the restart: the caller logs {@link StopReport.unfinished} and,
+   * after the restart, launches those runs again on a new launcher. Re-running a shard that
+   * already published some parts is safe, since parts are stored once per (run, shard, part)
+   * (docs/decisions/0012-exactly-once.md). Resolves once every child has exited and every
+   * failure report is published; a second call returns the same promise.
+   * @example
+   * const { unfinished } = await launcher.stop(10_000);
+   * log.info("left resumable", { unfinished });
+   */
+  stop(graceMs: number): Promise<StopReport> {
+    this.#stopping ??= this.#stop(graceMs);
+    return this.#stopping;
+  }
+
+  async #stop(graceMs: number): Promise<StopReport> {
+    for (const [runId, tasks] of this.#queue.clear()) {
+      for (const task of tasks) this.#leaveUnfinished(task);
+      this.#log.info("queued shards left unfinished", { runId, shards: tasks.length });
+    }
+    for (const task of this.#retrying) {
+      this.#clearTimers(task);
+      this.#leaveUnfinished(task);
+    }
+    this.#retrying.clear();
+    this.#log.info("stopping", { running: this.#running.size, graceMs });
+    if (!(await this.drain(graceMs))) {
+      for (const task of this.#running) {
+        // One the deadline is killing already is a fault and is reported as one.
+        if (task.timedOut || task.cancelled) continue;
+        this.#clearTimers(task);
+        task.interrupted = true;
+        this.#kill(task);
+      }
+      // No timeout here: every child gets SIGKILL at last.
+      await new Promise<void>((resolve) => {
+        if (this.#idle()) resolve();
+        else this.#idleWaiters.push(resolve);
+      });
+    }
+    const unfinished: Record<string, number[]> = {};
+    for (const [runId, shards] of this.#unfinished) {
+      unfinished[runId] = [...shards].sort((a, b) => a - b);
+    }
+    this.#log.info("stopped", { interrupted: this.#interrupted, unfinished });
+    return { unfinished, interrupted: this.#interrupted };
+  }
+
+  #leaveUnfinished(task: Task): void {
+    const { runId, shardIndex } = task.spec;
+    const shards = this.#unfinished.get(runId);
+    if (shards) shards.push(shardIndex);
+    else this.#unfinished.set(runId, [shardIndex]);
+  }
+
   #idle(): boolean {
     return (
-      this.#queue.length === 0 &&
+      this.#queue.size === 0 &&
       this.#running.size === 0 &&
       this.#retrying.size === 0 &&
       this.#publishing.size === 0
@@ -208,7 +318,11 @@ export class LocalJobLauncher implements JobLauncher {
   }
 
   #pump(): void {
-    while (this.#running.size < this.#options.concurrency && this.#queue.length > 0) {
+    while (
+      !this.#stopping &&
+      this.#running.size < this.#options.concurrency &&
+      this.#queue.size > 0
+    ) {
       this.#start(this.#queue.shift()!);
     }
     this.#notifyIfIdle();
@@ -310,6 +424,13 @@ export class LocalJobLauncher implements JobLauncher {
       this.#log.info("shard cancelled", fields);
       return;
     }
+    // A child that ended on its own just before the signal keeps its outcome.
+    if (task.interrupted && code !== JOB_EXIT.ok && code !== JOB_EXIT.badInput) {
+      this.#log.info("shard interrupted by shutdown", fields);
+      this.#interrupted++;
+      this.#leaveUnfinished(task);
+      return;
+    }
     if (task.timedOut) {
       this.#log.warn("shard ran out of time", fields);
       this.#report(
@@ -346,12 +467,18 @@ export class LocalJobLauncher implements JobLauncher {
   }
 
   #retryLater(task: Task): void {
+    if (this.#stopping) {
+      // No re-run starts any more: the shard is resumed after the restart instead.
+      this.#leaveUnfinished(task);
+      return;
+    }
     this.#retrying.add(task);
     task.timers.push(
       setTimeout(() => {
         task.timers = [];
         this.#retrying.delete(task);
-        this.#queue.unshift(task);
+        // First in its run's queue, so a re-run keeps its place in the run's order.
+        this.#queue.unshift(task.spec.runId, task);
         this.#pump();
       }, this.#options.retryDelayMs ?? 1_000),
     );

@@ -184,6 +184,16 @@ export class MemoryRunStore implements RunStore {
     return run && toRecord(run);
   }
 
+  async incompleteShards(runId: string): Promise<number[]> {
+    const run = this.runs.get(runId);
+    if (!run) return [];
+    const shards = this.shards.get(runId);
+    return Array.from({ length: run.shardCount }, (_, i) => i).filter((i) => {
+      const shard = shards?.get(i);
+      return !shard || shard.partsDone < shard.partCount;
+    });
+  }
+
   async staleRuns(olderThan: Date, limit: number): Promise<RunRecord[]> {
     const since = (r: MutableRun) => Date.parse(r.startedAt ?? r.createdAt);
     return [...this.runs.values()]

@@ -136,10 +136,35 @@ const reaperIndexes: Migration = {
   },
 };
 
+/**
+ * The embedded broker's outbox: one row per pending delivery of an event to a Trigger. The
+ * event is kept as JSON text, not jsonb: text takes every string JSON can escape, so an
+ * event the broker accepted can always be stored (jsonb refuses \u0000).
+ */
+const brokerOutbox: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable("broker_outbox")
+      .addColumn("id", "bigserial", (c) => c.primaryKey())
+      .addColumn("trigger", "text", (c) => c.notNull())
+      .addColumn("event_source", "text", (c) => c.notNull())
+      .addColumn("event_id", "text", (c) => c.notNull())
+      .addColumn("event", "text", (c) => c.notNull())
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+      .addUniqueConstraint("broker_outbox_delivery", ["trigger", "event_source", "event_id"])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable("broker_outbox").ifExists().execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they apply. Never edit one that shipped. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_reaper_indexes": reaperIndexes,
+  "0003_broker_outbox": brokerOutbox,
 };
 
 /**

@@ -37,7 +37,7 @@ if (!url)
         select count(*) as n from information_schema.tables where table_schema = ${schema}`.execute(
         a.db,
       );
-      expect(rows[0].n).toBe(8); // six tables and the migrator's two
+      expect(rows[0].n).toBe(9); // seven tables and the migrator's two
     } finally {
       await sql`drop schema ${sql.id(schema)} cascade`.execute(a.db);
       await Promise.all([a.close(), b.close()]);

@@ -15,6 +15,7 @@ import type {
 } from "../ports.ts";
 import { type DatabaseOptions, openDatabase } from "./database.ts";
 import { migrate } from "./migrations.ts";
+import { PostgresBrokerOutbox } from "./postgres-broker-outbox.ts";
 import { recordShardPart } from "./record-shard-part.ts";
 import { describeRejected, iso, toRunRecord } from "./run-row.ts";
 import { type Database, STAT_COLUMNS } from "./schema.ts";
@@ -43,6 +44,11 @@ export class PostgresRunStore implements RunStore {
       throw error;
     }
     return new PostgresRunStore(db, close);
+  }
+
+  /** The embedded broker's outbox in the same database, so that events are as durable as runs. */
+  outbox(): PostgresBrokerOutbox {
+    return new PostgresBrokerOutbox(this.db);
   }
 
   async createRun(run: NewRun): Promise<boolean> {
@@ -179,6 +185,23 @@ export class PostgresRunStore implements RunStore {
       .where("run_id", "=", runId)
       .executeTakeFirst();
     return row && toRunRecord(row);
+  }
+
+  async incompleteShards(runId: string): Promise<number[]> {
+    const run = await this.db
+      .selectFrom("runs")
+      .select("shard_count")
+      .where("run_id", "=", runId)
+      .executeTakeFirst();
+    if (!run) return [];
+    const done = await this.db
+      .selectFrom("shards")
+      .select("shard_index")
+      .where("run_id", "=", runId)
+      .whereRef("parts_done", ">=", "part_count")
+      .execute();
+    const finished = new Set(done.map((d) => d.shard_index));
+    return Array.from({ length: run.shard_count }, (_, i) => i).filter((i) => !finished.has(i));
   }
 
   async staleRuns(olderThan: Date, limit: number): Promise<RunRecord[]> {

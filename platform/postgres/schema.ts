@@ -83,6 +83,18 @@ export interface DeadLettersTable {
   created_at: Generated<Date>;
 }
 
+/** The embedded broker's pending deliveries (BrokerOutbox). */
+export interface BrokerOutboxTable {
+  id: Generated<number>;
+  trigger: string;
+  event_source: string;
+  event_id: string;
+  /** The structured-mode CloudEvent as JSON text. */
+  event: string;
+  attempts: Generated<number>;
+  created_at: Generated<Date>;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   runs: RunsTable;
@@ -91,6 +103,7 @@ export interface Database {
   results: ResultsTable;
   processed_events: ProcessedEventsTable;
   dead_letters: DeadLettersTable;
+  broker_outbox: BrokerOutboxTable;
 }
 
 /** The results column of each summary statistic; typed so that a new statistic cannot be missed. */

@@ -24,7 +24,7 @@ export async function openTestDatabase(url?: string): Promise<TestDatabase> {
     ...opened,
     schema,
     async freshStore() {
-      await sql`truncate runs, shards, shard_parts, results, processed_events, dead_letters restart identity`.execute(
+      await sql`truncate runs, shards, shard_parts, results, processed_events, dead_letters, broker_outbox restart identity`.execute(
         db,
       );
       // The store does not own the shared database: closing it leaves the database open.

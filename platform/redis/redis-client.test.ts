@@ -1,7 +1,7 @@
 // createRedis with no server behind it: commands fail fast, the outage is logged once. Needs no Redis.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Logger } from "../log.ts";
-import { closeRedis, createRedis } from "./redis-client.ts";
+import { closeRedis, createRedis, pingRedis } from "./redis-client.ts";
 import { RedisProgressStore } from "./redis-progress-store.ts";
 import { RedisRateLimiter } from "./redis-rate-limiter.ts";
 import { RedisReplayGuard } from "./redis-replay-guard.ts";
@@ -57,6 +57,16 @@ describe("createRedis with Redis unreachable", () => {
     // Backoff of 100, 200 and 400 ms: at least three failed attempts in this time.
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(lines).toEqual([{ level: "warn", message: expect.stringContaining("unavailable") }]);
+  });
+
+  it("pingRedis says false, at once, while the client is not connected", async () => {
+    const redis = createRedis(UNREACHABLE, recordingLogger([]));
+    clients.push(redis);
+    const started = Date.now();
+    expect(await pingRedis(redis)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await pingRedis(redis)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it("closes a client that never connected, at once", async () => {

@@ -47,6 +47,20 @@ export function createRedis(url: string, log: Logger = createLogger("redis")): R
 }
 
 /**
+ * Whether `redis` can take commands now: connected, past ioredis's ready check (`ready`), and
+ * answering PING. Never throws. With the offline queue off a client that is still connecting
+ * refuses every command, so readiness must wait for this rather than for the process.
+ */
+export async function pingRedis(redis: Redis): Promise<boolean> {
+  if (redis.status !== "ready") return false;
+  try {
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Closes `redis`: QUIT so pending replies arrive, or a hard disconnect when the server is not
  * there or has not let go within `timeoutMs`. Resolves once the socket is closed (or `timeoutMs`
  * has passed and a hard disconnect was issued); never rejects.

@@ -20,7 +20,7 @@ describeWithRedis("RedisProgressStore")("RedisProgressStore", () => {
     redis = await connectRedis(REDIS_URL!);
   });
   afterAll(async () => {
-    await closeRedis(redis);
+    if (redis) await closeRedis(redis);
   });
 
   runProgressStoreContract("redis", async ({ ttlSeconds }) => {

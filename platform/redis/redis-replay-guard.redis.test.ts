@@ -20,7 +20,7 @@ describeWithRedis("RedisReplayGuard")("RedisReplayGuard", () => {
     redis = await connectRedis(REDIS_URL!);
   });
   afterAll(async () => {
-    await closeRedis(redis);
+    if (redis) await closeRedis(redis);
   });
 
   runReplayGuardContract("redis", async () => {

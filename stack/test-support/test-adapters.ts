@@ -44,10 +44,17 @@ export async function testAdapters(
       progress: new RedisProgressStore(redis, { keyPrefix: `${prefix}progress:` }),
       kinds,
       close: async () => {
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length) await redis.del(...keys);
-        await closeRedis(redis);
-        await database.drop();
+        try {
+          // A client that never got ready wrote nothing, and with no offline queue it would
+          // refuse KEYS: closed straight after a failed start, there is nothing to delete.
+          if (redis.status === "ready") {
+            const keys = await redis.keys(`${prefix}*`);
+            if (keys.length) await redis.del(...keys);
+          }
+        } finally {
+          await closeRedis(redis);
+          await database.drop();
+        }
       },
     };
   }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { firstDefined } from "../indicator-cache.ts";
 import { SIGNAL_EXIT_LONG, SIGNAL_EXIT_SHORT, SIGNAL_LONG, SIGNAL_SHORT } from "../signals.ts";
-import { period, type Strategy } from "../strategy.ts";
+import { lessThan, period, type Strategy } from "../strategy.ts";
 
 type P = { entry: number; exit: number };
 
@@ -16,9 +16,7 @@ export const donchianBreakout: Strategy<P> = {
     "and a short when it closes above their highest high, so the strategy can be flat. " +
     "Channels exclude the current bar. The strategy starts at bar entry.",
   shape: z.object({ entry: period(2), exit: period(1) }),
-  constraints: [
-    { path: "exit", message: "exit must be less than entry", holds: (p) => p.exit < p.entry },
-  ],
+  constraints: [lessThan<P>("exit", "entry")],
   signals(ind, p, out) {
     const inCh = ind.donchian(p.entry);
     const outCh = ind.donchian(p.exit);

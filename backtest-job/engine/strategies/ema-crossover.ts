@@ -1,7 +1,7 @@
 // ema-crossover: trend following on two exponential moving averages of the close.
 import { z } from "zod";
 import { firstDefined } from "../indicator-cache.ts";
-import { period, type Strategy } from "../strategy.ts";
+import { lessThan, period, type Strategy } from "../strategy.ts";
 import { crossoverSignals } from "./crossover.ts";
 
 type P = { fast: number; slow: number };
@@ -16,9 +16,7 @@ export const emaCrossover: Strategy<P> = {
     "first `span` closes, so it is defined from bar span-1; the strategy starts the bar after " +
     "EMA(slow) is defined.",
   shape: z.object({ fast: period(1), slow: period(2) }),
-  constraints: [
-    { path: "fast", message: "fast must be less than slow", holds: (p) => p.fast < p.slow },
-  ],
+  constraints: [lessThan<P>("fast", "slow")],
   signals(ind, p, out) {
     const fast = ind.ema(p.fast);
     const slow = ind.ema(p.slow);

@@ -1,7 +1,7 @@
 // macd-crossover: momentum on the MACD line against its signal line.
 import { z } from "zod";
 import { firstDefined } from "../indicator-cache.ts";
-import { period, type Strategy } from "../strategy.ts";
+import { lessThan, period, type Strategy } from "../strategy.ts";
 import { crossoverSignals } from "./crossover.ts";
 
 type P = { fast: number; slow: number; signal: number };
@@ -16,9 +16,7 @@ export const macdCrossover: Strategy<P> = {
     "closes the long). The strategy starts the bar after the signal line is defined, at " +
     "bar slow + signal - 1.",
   shape: z.object({ fast: period(1), slow: period(2), signal: period(1) }),
-  constraints: [
-    { path: "fast", message: "fast must be less than slow", holds: (p) => p.fast < p.slow },
-  ],
+  constraints: [lessThan<P>("fast", "slow")],
   signals(ind, p, out) {
     const m = ind.macd(p.fast, p.slow, p.signal);
     const warmup = Math.max(firstDefined(m.macd), firstDefined(m.signal));

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { firstDefined } from "../indicator-cache.ts";
 import { SIGNAL_LONG, SIGNAL_SHORT } from "../signals.ts";
-import { period, type Strategy } from "../strategy.ts";
+import { lessThan, period, type Strategy } from "../strategy.ts";
 
 type P = { period: number; lower: number; upper: number };
 
@@ -17,9 +17,7 @@ export const rsiReversion: Strategy<P> = {
     "short (in long-only mode it closes the long). Between the levels it holds whatever " +
     "it has. The strategy starts the bar after the RSI is first defined, at bar period + 1.",
   shape: z.object({ period: period(2), lower: level, upper: level }),
-  constraints: [
-    { path: "lower", message: "lower must be less than upper", holds: (p) => p.lower < p.upper },
-  ],
+  constraints: [lessThan<P>("lower", "upper")],
   signals(ind, p, out) {
     const r = ind.rsi(p.period);
     const warmup = firstDefined(r);

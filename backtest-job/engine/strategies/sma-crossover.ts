@@ -1,7 +1,7 @@
 // sma-crossover: trend following on two simple moving averages of the close.
 import { z } from "zod";
 import { firstDefined } from "../indicator-cache.ts";
-import { period, type Strategy } from "../strategy.ts";
+import { lessThan, period, type Strategy } from "../strategy.ts";
 import { crossoverSignals } from "./crossover.ts";
 
 type P = { fast: number; slow: number };
@@ -15,9 +15,7 @@ export const smaCrossover: Strategy<P> = {
     "mode the cross under closes the long). A cross means fast < slow on the previous bar " +
     "and fast > slow on this one. The strategy starts on the bar after SMA(slow) is defined.",
   shape: z.object({ fast: period(1), slow: period(2) }),
-  constraints: [
-    { path: "fast", message: "fast must be less than slow", holds: (p) => p.fast < p.slow },
-  ],
+  constraints: [lessThan<P>("fast", "slow")],
   signals(ind, p, out) {
     const fast = ind.sma(p.fast);
     const slow = ind.sma(p.slow);
