@@ -76,7 +76,7 @@ export function runRunStoreContract(name: string, make: () => Promise<RunStoreHa
       store = h.store;
     });
     afterEach(async () => {
-      await h.close();
+      await h?.close();
     });
 
     /** A run recorded and marked running, as dispatch leaves it. */
@@ -273,6 +273,16 @@ export function runRunStoreContract(name: string, make: () => Promise<RunStoreHa
       expect(await store.failRun(done.runId, "crashed", "late")).toBe(false);
       expect((await store.getRun(done.runId))?.status).toBe("succeeded");
       expect(await store.failRun(newRunId(), "crashed", "who")).toBe(false);
+    });
+
+    it("fails a run whose reason holds NUL or a lone surrogate (a Job's stderr), keeping it readable", async () => {
+      const { runId } = await running();
+      expect(await store.failRun(runId, "crashed", "exit 1; last stderr: a\u0000b \ud800")).toBe(
+        true,
+      );
+      const got = await store.getRun(runId);
+      expect(got?.status).toBe("failed");
+      expect(got?.error).toMatch(/^exit 1; last stderr: a.*b /);
     });
 
     it("cancels a queued or running run once", async () => {

@@ -69,6 +69,9 @@ describe("trace export", () => {
     expect(status).toBe(202);
     const runId = json.runId as string;
     expect((await waitForRun(stack.url, runId)).status).toBe("succeeded");
+    // record-result marks the run succeeded inside its span, and notify's delivery comes
+    // after: once the broker is idle both spans have ended, and the flush below has them.
+    expect(await stack.broker.drain(10_000)).toBe(true);
     await tracing.shutdown();
     // The Job flushes its span as it exits, which may be after the run is recorded.
     for (let k = 0; k < 100 && !spans.some((s) => s.service === "backtest-job"); k++)

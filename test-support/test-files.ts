@@ -31,16 +31,19 @@ export interface ProjectPatterns {
   readonly exclude: readonly string[];
 }
 
-/** The inline projects of a vitest config (the root `test.projects` entries that are objects). */
+/** The projects of a vitest config, every one of which must be inline (an object). */
 export function inlineProjects(config: ViteUserConfig): InlineProject[] {
-  return (config.test?.projects ?? []).flatMap((project) => {
-    if (typeof project !== "object" || project instanceof Promise) return [];
+  return (config.test?.projects ?? []).map((project) => {
+    // A glob, a config file or a function would need vitest itself to resolve: refused.
+    if (typeof project !== "object" || project instanceof Promise) {
+      throw new Error("these rules read inline projects only");
+    }
     const name = project.test?.name;
     if (typeof name !== "string") throw new Error("every inline project needs a string name");
     // With `extends`, vite would merge the root's include and exclude arrays into the
     // project's; these rules read the project alone, so they refuse that shape.
     if (project.extends) throw new Error(`project ${name} extends the root config`);
-    return [{ name, test: project.test ?? {} }];
+    return { name, test: project.test ?? {} };
   });
 }
 

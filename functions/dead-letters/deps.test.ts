@@ -71,6 +71,7 @@ describeWithRedis("dead-letters dependencies")("dead-letters dependencies with R
     redis = await connectRedis(REDIS_URL!);
   });
   afterAll(async () => {
+    if (!redis) return;
     await deleteKeys(redis, keyPrefix);
     await closeRedis(redis);
   });

@@ -1,6 +1,6 @@
 // The cases every DeadLetterJournal adapter must pass; each adapter's test file runs them against its own make.
 import { CloudEvent } from "cloudevents";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../memory/manual-clock.ts";
 import type { DeadLetter } from "../ports.ts";
 import { type DeadLetterJournal, deadLetterId } from "./dead-letter-journal.ts";
@@ -49,13 +49,13 @@ export function runDeadLetterJournalContract(
     let clock: ManualClock;
     let h: DeadLetterJournalHarness;
     let journal: DeadLetterJournal;
+    // Closed by the teardown beforeEach returns: only a harness that was made, and only once.
     beforeEach(async () => {
       clock = new ManualClock();
-      h = await make({ leaseMs: LEASE_MS, now: clock.now });
+      const made = await make({ leaseMs: LEASE_MS, now: clock.now });
+      h = made;
       journal = h.journal;
-    });
-    afterEach(async () => {
-      await h.close();
+      return () => made.close();
     });
 
     const ids = (taken: { id: string }[]) => taken.map((t) => t.id);

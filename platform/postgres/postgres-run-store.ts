@@ -1,6 +1,7 @@
 // RunStore on Postgres or PGlite through kysely: each rule holds in one statement or transaction.
 import { type Kysely, sql } from "kysely";
 import { type FailureCode, SUMMARY_STATS } from "../../events/index.ts";
+import { escapeUnstorable } from "../../events/storable-text.ts";
 import type {
   DeadLetter,
   NewRun,
@@ -153,7 +154,14 @@ export class PostgresRunStore implements RunStore {
   ): Promise<boolean> {
     const row = await this.db
       .updateTable("runs")
-      .set({ status, error: reason, error_code: code, finished_at: sql<Date>`now()` })
+      // A reason may quote a Job's stderr or a Kubernetes message: NUL and lone surrogates
+      // are written as \uXXXX, or Postgres would refuse the run's end and it would never come.
+      .set({
+        status,
+        error: escapeUnstorable(reason),
+        error_code: code,
+        finished_at: sql<Date>`now()`,
+      })
       .where("run_id", "=", runId)
       .where("status", "in", ["queued", "running"])
       .returning("run_id")

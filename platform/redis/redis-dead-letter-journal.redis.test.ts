@@ -23,7 +23,7 @@ describeWithRedis("RedisDeadLetterJournal")("RedisDeadLetterJournal", () => {
     redis = await connectRedis(REDIS_URL!);
   });
   afterAll(async () => {
-    await closeRedis(redis);
+    if (redis) await closeRedis(redis);
   });
 
   runDeadLetterJournalContract("redis", async (settings) => {
