@@ -197,6 +197,25 @@ export function runRunStoreContract(name: string, make: () => Promise<RunStoreHa
       expect(all.map((r) => r.comboIndex)).toEqual([0, 1, 2]);
     });
 
+    it("stores the missing rows of a part stored before under the same key, counting the part once", async () => {
+      // A shard that ran again after a restart cut its part 0 one row later than the first run.
+      const { runId } = await running({ shardCount: 1 });
+      const first = part(runId, { partCount: 2, rows: [row(0)] });
+      expect(await store.recordShardPart(first)).toEqual({ recorded: true, runComplete: false });
+      const again = part(runId, { partCount: 2, rows: [row(0), row(1)] });
+      expect(await store.recordShardPart(again)).toEqual({ recorded: false, runComplete: false });
+      const p1 = part(runId, { partIndex: 1, partCount: 2, rows: [row(2)] });
+      expect(await store.recordShardPart(p1)).toEqual({ recorded: true, runComplete: true });
+      expect((await store.getRun(runId))?.rowsRecorded).toBe(3);
+      const stored = await store.results(runId, {
+        sort: "sharpeRatio",
+        order: "desc",
+        limit: 10,
+        offset: 0,
+      });
+      expect(stored.map((r) => r.comboIndex).sort()).toEqual([0, 1, 2]);
+    });
+
     it("ignores a part of an unknown run", async () => {
       expect(await store.recordShardPart(part(newRunId()))).toEqual({
         recorded: false,

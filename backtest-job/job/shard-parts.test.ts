@@ -145,6 +145,32 @@ describe("shardParts", () => {
     expect(parts.reduce((n, p) => n + p.rows.length, 0)).toBe(600);
   });
 
+  it("cuts the parts of a re-run shard where the first run did, whatever its timings (a row was lost after a restart)", async () => {
+    const outcome = await sweep(WIDE);
+    const trade = outcome.top[0].trades[0];
+    // A best heavy enough that part 0 ends on the byte limit, not on the row count; its size
+    // varies over the cases (trades kept), so that somewhere the limit falls near a row's end.
+    const heavy = (trades: number, elapsedMs: number, perSecond: number): SweepOutcome => ({
+      ...outcome,
+      elapsedMs,
+      barEvaluationsPerSecond: perSecond,
+      top: [
+        {
+          ...outcome.top[0],
+          trades: Array.from({ length: trades }, () => ({ ...trade, pnl: 1234.5678901234567 })),
+          equityCurve: Array.from({ length: 500 }, (_, i) => [1e12 + i, 10_000.123456789 + i]),
+        },
+      ],
+    });
+    const cuts = (o: SweepOutcome) =>
+      shardParts(RUN_ID, { index: 0, count: 1 }, o).map((p) => p.rows.map((r) => r[0]));
+    for (let trades = 60; trades <= MAX_BEST_TRADES; trades++) {
+      const first = cuts(heavy(trades, 7, 1e6));
+      const again = cuts(heavy(trades, 1234.5678901234, 123456789.98765431));
+      expect(again, `${trades} trades`).toEqual(first);
+    }
+  });
+
   it("gives one part without rows or best for a shard with no combination", async () => {
     const outcome = await sweep({ fast: 5, slow: 20 }, { index: 2, count: 3 });
     const parts = shardParts(RUN_ID, { index: 2, count: 3 }, outcome);

@@ -21,6 +21,9 @@ export type ShardOutcome = Pick<
   "table" | "plan" | "top" | "comboIndices" | "evaluated" | "elapsedMs" | "barEvaluationsPerSecond"
 >;
 
+/** A double whose JSON is as long as any double's (24 characters). */
+const WIDEST_NUMBER = -2.2250738585072014e-308;
+
 const finite = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
 
 /**
@@ -56,7 +59,15 @@ export function shardParts(
         ...extra,
       }),
     );
-  const groups = split(rows, head(best ? { metrics, best } : { metrics }), head({}));
+  // The timings differ from one run of the shard to the next, and a part's bytes must not: a
+  // re-run shard (after a restart) must cut its parts where the first run did, since parts
+  // are stored once by index. So measure them at the widest a number can be written.
+  const widest = { ...metrics, elapsedMs: WIDEST_NUMBER, barEvaluationsPerSecond: WIDEST_NUMBER };
+  const groups = split(
+    rows,
+    head(best ? { metrics: widest, best } : { metrics: widest }),
+    head({}),
+  );
   return groups.map((group, index) => ({
     runId,
     shard,

@@ -114,16 +114,16 @@ export class MemoryRunStore implements RunStore {
   async recordShardPart(part: ShardPartInput): Promise<ShardPartOutcome> {
     const run = this.runs.get(part.runId);
     if (!run) return { recorded: false, runComplete: false };
-    const key = `${part.runId}/${part.shardIndex}/${part.partIndex}`;
-    if (this.parts.has(key)) return { recorded: false, runComplete: this.isComplete(run) };
-    this.parts.add(key);
-
+    // As in SQL: a part stored before still gives the rows it brings that are missing.
     const rows = getOrCreate(this.rows, part.runId, () => new Map<number, StoredResult>());
     for (const row of part.rows) {
       if (rows.has(row[0])) continue;
       rows.set(row[0], toStored(part.paramNames, row));
       run.rowsRecorded += 1;
     }
+    const key = `${part.runId}/${part.shardIndex}/${part.partIndex}`;
+    if (this.parts.has(key)) return { recorded: false, runComplete: this.isComplete(run) };
+    this.parts.add(key);
     const shards = getOrCreate(this.shards, part.runId, () => new Map<number, ShardState>());
     const shard = shards.get(part.shardIndex);
     shards.set(part.shardIndex, {

@@ -77,6 +77,16 @@ function openPool(url: string, schema: string | undefined): Kysely<Database> {
   pool.on("error", (error) => {
     log.warn("idle client error", { error: error.message });
   });
+  // A client checked out between two statements (inside a transaction, say) has no pool
+  // listener: pg-pool removes its own while the client is lent. A server that ends the
+  // session then (a restart, pg_terminate_backend) would emit an unhandled `error` and crash
+  // the process; the statement in progress or the next one rejects instead, and the pool
+  // drops the client when it comes back.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      log.warn("client error", { error: error.message });
+    });
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -44,6 +44,26 @@ if (!url)
     }
   });
 
+  it("survives the server ending a session whose client is checked out (the stack crashed when Postgres stopped)", async () => {
+    const victim = await openDatabase({ url });
+    const killer = await openDatabase({ url });
+    try {
+      const inside = victim.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(killer.db);
+        // Between statements: the client is lent out, and the server's goodbye arrives now.
+        await new Promise((r) => setTimeout(r, 300));
+        await sql`select 1`.execute(trx);
+      });
+      await expect(inside).rejects.toThrow();
+      // The pool goes on with a fresh client.
+      const { rows } = await sql<{ n: number }>`select 1 as n`.execute(victim.db);
+      expect(rows[0]?.n).toBe(1);
+    } finally {
+      await Promise.all([victim.close(), killer.close()]);
+    }
+  });
+
   it("returns counts as numbers, not int8 strings", async () => {
     const { rows } = await sql<{ n: unknown }>`select count(*) as n from runs`.execute(database.db);
     expect(rows[0].n).toBe(0);

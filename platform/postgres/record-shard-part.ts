@@ -34,22 +34,13 @@ export function recordShardPart(
       .onConflict((oc) => oc.columns(["run_id", "shard_index", "part_index"]).doNothing())
       .returning("part_index")
       .executeTakeFirst();
+    // A part stored before still gives the rows it brings that are missing: a shard that ran
+    // again after a restart may have cut a part at another row. Rows are keyed by combination,
+    // so this never duplicates one; the part and its shard are counted once.
+    const inserted = await insertRows(trx, part);
+    if (inserted > 0) await addRows(trx, runId, inserted);
     if (!fresh)
       return { recorded: false, runComplete: await isComplete(trx, runId, run.shard_count) };
-
-    let inserted = 0;
-    for (let i = 0; i < part.rows.length; i += INSERT_BATCH) {
-      const batch = part.rows
-        .slice(i, i + INSERT_BATCH)
-        .map((row) => resultValues(runId, part.paramNames, row));
-      const rows = await trx
-        .insertInto("results")
-        .values(batch)
-        .onConflict((oc) => oc.columns(["run_id", "combo_index"]).doNothing())
-        .returning("combo_index")
-        .execute();
-      inserted += rows.length;
-    }
     const { metrics } = part;
     await trx
       .insertInto("shards")
@@ -77,15 +68,34 @@ export function recordShardPart(
         })),
       )
       .execute();
-    if (inserted > 0) {
-      await trx
-        .updateTable("runs")
-        .set((eb) => ({ rows_recorded: eb("rows_recorded", "+", inserted) }))
-        .where("run_id", "=", runId)
-        .execute();
-    }
     return { recorded: true, runComplete: await isComplete(trx, runId, run.shard_count) };
   });
+}
+
+/** Inserts the part's rows that are not stored yet; returns how many were. */
+async function insertRows(trx: Transaction<Database>, part: ShardPartInput): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < part.rows.length; i += INSERT_BATCH) {
+    const batch = part.rows
+      .slice(i, i + INSERT_BATCH)
+      .map((row) => resultValues(part.runId, part.paramNames, row));
+    const rows = await trx
+      .insertInto("results")
+      .values(batch)
+      .onConflict((oc) => oc.columns(["run_id", "combo_index"]).doNothing())
+      .returning("combo_index")
+      .execute();
+    inserted += rows.length;
+  }
+  return inserted;
+}
+
+async function addRows(trx: Transaction<Database>, runId: string, rows: number): Promise<void> {
+  await trx
+    .updateTable("runs")
+    .set((eb) => ({ rows_recorded: eb("rows_recorded", "+", rows) }))
+    .where("run_id", "=", runId)
+    .execute();
 }
 
 /** Whether each of the run's shards has all of its parts; rows of shards past the count do not count. */
