@@ -1,15 +1,12 @@
 // functions/serve.ts as a container runs it: bad configuration exits 2, /readyz means a webhook is served.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { backtestRequested } from "../events/index.ts";
+import { signedHeaders } from "../test-support/signed-webhook.ts";
+import { tempDir } from "../test-support/temp-dir.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -26,13 +23,11 @@ interface Served {
 
 const children: ChildProcess[] = [];
 const servers: Server[] = [];
-const dirs: string[] = [];
 // Every child dies with the file, whatever failed on the way.
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   for (const server of servers) server.closeAllConnections();
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 afterEach(() => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
@@ -40,8 +35,7 @@ afterEach(() => {
 
 /** Starts `FUNCTION_TARGET=target` with `env` alone (PATH aside), on free ports, logging at info. */
 function serve(target: string, env: Record<string, string>): Served {
-  const dataHome = mkdtempSync(join(tmpdir(), "zixly-serve-"));
-  dirs.push(dataHome);
+  const dataHome = tempDir("zixly-serve-");
   const child = spawn(process.execPath, ["--import", "tsx", "functions/serve.ts"], {
     cwd: REPO,
     env: {
@@ -178,16 +172,9 @@ describe.skipIf(!REDIS_URL)("functions/serve.ts: ingest-webhook ready means read
       params: { fast: [5, 10], slow: [20, 40] },
       data: { synthetic: { bars: 300, seed: 1 } },
     });
-    const id = `msg_${randomUUID()}`;
-    const at = new Date();
     const response = await fetch(`${base}/webhooks/backtest`, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-        "webhook-signature": new Webhook(SECRET).sign(id, at, body),
-      },
+      headers: signedHeaders(SECRET, body),
       body,
     });
     expect([response.status, await response.json()]).toEqual([

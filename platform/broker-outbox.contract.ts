@@ -78,6 +78,14 @@ export function runBrokerOutboxContract(
       expect((await h.outbox.pending(2)).map((d) => d.event.id)).toEqual(["e0", "e1"]);
     });
 
+    it("pages by id: the page after a delivery's id starts at the next one", async () => {
+      const stored = [];
+      for (let i = 0; i < 5; i++) stored.push(...(await h.outbox.append(event(`e${i}`), ["a"])));
+      await h.outbox.complete(stored[2]!.id);
+      const page = await h.outbox.pending(2, stored[1]!.id);
+      expect(page.map((d) => d.event.id)).toEqual(["e3", "e4"]);
+    });
+
     it("keeps strings that Postgres text cannot hold raw: NUL and lone surrogates", async () => {
       const awkward = { label: "a\u0000b", lone: "x\ud800y", low: "\udc00", pair: "😀" };
       await h.outbox.append(event("e1", awkward), ["a"]);

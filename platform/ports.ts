@@ -232,8 +232,8 @@ export interface BrokerOutbox {
    * is still pending is not stored twice: only the new ones are returned.
    */
   append(event: Record<string, unknown>, triggers: readonly string[]): Promise<OutboxDelivery[]>;
-  /** Every pending delivery, oldest first, at most `limit`. */
-  pending(limit: number): Promise<OutboxDelivery[]>;
+  /** Pending deliveries with an id above `afterId` (default 0), oldest first, at most `limit`. */
+  pending(limit: number, afterId?: number): Promise<OutboxDelivery[]>;
   /** Records that a try failed: `attempts` tries have failed so far. */
   recordAttempt(id: number, attempts: number): Promise<void>;
   /** The delivery ended: forgets it. Forgetting an unknown id does nothing. */

@@ -4,7 +4,6 @@
 // spool under DATA_HOME, so a 202 from it survives a restart of the broker or of Postgres.
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { brokerIngress } from "../platform/broker/broker-ingress.ts";
 import { EmbeddedBroker } from "../platform/broker/embedded-broker.ts";
 import { EventSpool } from "../platform/broker/event-spool.ts";
@@ -14,6 +13,7 @@ import {
   loadTriggersFile,
 } from "../platform/broker/trigger-definitions.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
+import { keepOpening } from "../platform/health/keep-opening.ts";
 import { readiness } from "../platform/health/readiness.ts";
 import { createLogger } from "../platform/log.ts";
 import { PostgresRunStore } from "../platform/postgres/postgres-run-store.ts";
@@ -37,15 +37,11 @@ const subscribers = Object.fromEntries(
 const sink = delivery.deadLetterSink;
 
 // The database may still be starting: keep trying, with capped backoff, before taking events.
-let store: PostgresRunStore | undefined;
-for (let attempt = 0; !store; attempt++) {
-  try {
-    store = await PostgresRunStore.open({ url: config.DATABASE_URL });
-  } catch (error) {
-    if (attempt === 0) log.warn("database unavailable; retrying", { error: String(error) });
-    await delay(Math.min(250 * 2 ** attempt, 5_000));
-  }
-}
+const store = await keepOpening(() => PostgresRunStore.open({ url: config.DATABASE_URL }), {
+  what: "database",
+  log,
+  close: (s) => s.close(),
+}).opened;
 const broker = new EmbeddedBroker({
   triggers,
   delivery,

@@ -1,7 +1,6 @@
 // npm start's SIGTERM: stop taking requests, give running shards a grace period, exit 0, and
 // leave what did not finish for the next start to resume, so every accepted run still ends.
 import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../test-support/temp-dir.ts";
@@ -54,7 +53,7 @@ async function start(dataHome: string) {
 describe("npm start on SIGTERM", () => {
   it("exits 0 after the grace period and the next start finishes the run it cut off", async () => {
     const dataHome = tempDir("zixly-shutdown-");
-    const first = await start(join(dataHome));
+    const first = await start(dataHome);
     // A sweep whose shards run for longer than the 1 s grace period.
     const accepted = await postSigned(first.url, SECRET, {
       strategy: "sma-crossover",

@@ -205,6 +205,8 @@ export async function startStack(
     signer: new Webhook(secret),
     publicUrl: config.PUBLIC_URL ?? url,
   };
+  // Built now, not on the first webhook; this also replaces a failed build by a request that
+  // came before the context existed.
   ingest = Promise.resolve(ingestDeps(context));
 
   // What the last process left: its Jobs died with it, its pending deliveries are stored.

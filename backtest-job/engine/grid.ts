@@ -74,8 +74,9 @@ function expand(value: GridValue, count: number): number[] {
 
 /**
  * A plain predicate that accepts exactly what `schema` accepts, when the schema holds only
- * bounds and integrality (as every strategy's parameters do), else undefined. Zod takes about a microsecond a value, too slow for 100,000-value ranges on a
- * request thread; zod still writes the message for a value this refuses.
+ * bounds and integrality (as every strategy's parameters do), else undefined. Zod takes about
+ * a microsecond a value, too slow for 100,000-value ranges on a request thread; zod still
+ * writes the message for a value this refuses.
  */
 function plainCheck(schema: z.ZodNumber): ((v: number) => boolean) | undefined {
   const tests: ((v: number) => boolean)[] = [];
@@ -205,7 +206,7 @@ export function countCombinations(strategy: AnyStrategy, grid: GridAxes): number
 
 /** Parses a grid for `strategy` and enumerates its valid combinations. */
 export function planSweep(strategy: AnyStrategy, rawGrid: unknown): SweepPlan {
-  const { names, axes, cartesian } = gridAxes(strategy, rawGrid, MAX_CARTESIAN);
+  const { names, axes, cartesian } = gridAxes(strategy, rawGrid);
   const width = names.length;
   const out = new Float64Array(cartesian * width);
   let count = 0;

@@ -3,7 +3,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { type DatabaseOptions, openDatabase } from "../../platform/postgres/database.ts";
-import { migrate } from "../../platform/postgres/migrations.ts";
+import { PostgresRunStore } from "../../platform/postgres/postgres-run-store.ts";
 import type { Database } from "../../platform/postgres/schema.ts";
 import type { Cleanup } from "./cleanup.ts";
 import { type PostgresServer, postgresTools, startPostgres } from "./postgres-server.ts";
@@ -52,12 +52,7 @@ export function serverSkipReason(): string | undefined {
  */
 export async function embeddedMode(cleanup: Cleanup): Promise<FaultMode> {
   const template = join(cleanup.tempDir("pglite-template"), "pglite");
-  const { db, close } = await openDatabase({ pgliteDir: template });
-  try {
-    await migrate(db);
-  } finally {
-    await close();
-  }
+  await (await PostgresRunStore.open({ pgliteDir: template })).close();
   return {
     name: "embedded",
     async home(scenario) {

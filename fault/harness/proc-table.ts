@@ -86,11 +86,6 @@ export function jobsInGroup(pgid: number): JobProcess[] {
     .map(asJob);
 }
 
-/** Every live member of process group `pgid`. */
-export function groupMembers(pgid: number): ProcessInfo[] {
-  return listProcesses().filter((p) => p.pgrp === pgid);
-}
-
 /** True when /proc can be read: the suite finds Jobs through it, so it needs Linux. */
 export function hasProcTable(): boolean {
   return readText("/proc/self/stat") !== undefined;

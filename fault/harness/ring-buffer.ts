@@ -31,11 +31,6 @@ export class LineRing {
     }
   }
 
-  /** Whether any kept line matches. */
-  some(pattern: RegExp): boolean {
-    return this.#lines.some((line) => pattern.test(line));
-  }
-
   /** The kept lines, with a note of how many older ones were dropped. */
   text(): string {
     const head = this.#dropped > 0 ? [`(${this.#dropped} earlier lines dropped)`] : [];

@@ -1,5 +1,5 @@
 // Signed webhooks to a stack under fault: raw bodies, distinct ids, and no answer counted as an answer.
-import { Webhook } from "standardwebhooks";
+import { signedHeaders } from "../../test-support/signed-webhook.ts";
 
 /** What came back for one webhook; status 0 means no HTTP answer at all. */
 export interface WebhookAnswer {
@@ -24,16 +24,10 @@ export async function sendWebhook(
   timeoutMs = 20_000,
 ): Promise<WebhookAnswer> {
   const started = Date.now();
-  const at = new Date();
   try {
     const response = await fetch(`${url}/webhooks/backtest`, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-        "webhook-signature": new Webhook(secret).sign(id, at, raw),
-      },
+      headers: signedHeaders(secret, raw, id),
       body: raw,
       signal: AbortSignal.timeout(timeoutMs),
     });

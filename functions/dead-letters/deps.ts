@@ -82,7 +82,8 @@ async function open(
 export function deadLettersReadiness(ctx: FunctionContext): ReadinessChecks {
   const { store, pingCache } = ctx.adapters;
   const database = () => store.ping().catch(() => false);
-  if (!ctx.config.REDIS_URL || !pingCache) return { database };
+  // pingCache is there exactly when REDIS_URL is set: only then is there a journal.
+  if (!pingCache) return { database };
   return {
     "database-or-journal": async () => (await database()) || (await pingCache().catch(() => false)),
   };

@@ -10,8 +10,6 @@ import type { Logger } from "../../platform/log.ts";
 import { recordDeadLetter } from "../../platform/metrics/metrics.ts";
 import type { DeadLetter, RunStore } from "../../platform/ports.ts";
 
-export type { DeadLetterOutcome };
-
 /** What dead-letters needs. */
 export interface DeadLettersDeps {
   readonly store: RunStore;
@@ -68,7 +66,7 @@ async function replayQuietly(
 }
 
 /** The letter of a dead-lettered event: who refused it, why, and the event itself. */
-export function letterOf(raw: CloudEventV1<unknown>): DeadLetter {
+function letterOf(raw: CloudEventV1<unknown>): DeadLetter {
   return {
     eventId: raw.id,
     eventSource: raw.source,

@@ -1,4 +1,5 @@
 // Wraps a RunStore so that chosen methods (or all) fail, as when the database is down.
+import { flaky } from "../../platform/dead-letters/test-support/flaky.ts";
 import type { RunStore } from "../../platform/ports.ts";
 
 /** The error every failing method rejects with. */
@@ -23,24 +24,6 @@ export interface FlakyRunStore {
  * flaky.fail("createRun");
  */
 export function flakyStore(inner: RunStore): FlakyRunStore {
-  let failing: ReadonlySet<string> | "all" | undefined;
-  const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) =>
-        failing === "all" || failing?.has(String(prop))
-          ? Promise.reject(new DatabaseDown(String(prop)))
-          : (value as (...a: unknown[]) => unknown).apply(target, args);
-    },
-  });
-  return {
-    store,
-    fail: (...methods) => {
-      failing = methods.length ? new Set(methods) : "all";
-    },
-    heal: () => {
-      failing = undefined;
-    },
-  };
+  const { value, fail, heal } = flaky(inner, (method) => new DatabaseDown(method));
+  return { store: value, fail, heal };
 }

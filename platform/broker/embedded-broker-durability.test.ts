@@ -21,7 +21,7 @@ function flaky(inner: BrokerOutbox = new MemoryBrokerOutbox()) {
     };
   const outbox: BrokerOutbox = {
     append: guard((e, t) => inner.append(e, t)),
-    pending: guard((l) => inner.pending(l)),
+    pending: guard((l, a) => inner.pending(l, a)),
     recordAttempt: guard((i, a) => inner.recordAttempt(i, a)),
     complete: guard((i) => inner.complete(i)),
   };
@@ -73,6 +73,17 @@ describe("EmbeddedBroker outbox", () => {
     expect(ok.calls.map((e) => e.id)).toEqual(["run-failed-1"]);
     await new Promise((r) => setImmediate(r));
     expect(await outbox.pending(10)).toEqual([]);
+  });
+
+  it("takes up every stored delivery, page after page", async () => {
+    const outbox = new MemoryBrokerOutbox();
+    for (let i = 0; i < 5; i++)
+      await outbox.append(runFailedEvent(`e${i}`).toJSON() as Record<string, unknown>, ["t0"]);
+    const a = scripted(202);
+    const { broker } = setup([[FAILED, "a"]], { a: a.subscriber }, { outbox });
+    expect(await broker.recover(2)).toBe(5);
+    await broker.drain(1000);
+    expect(a.calls.map((e) => e.id)).toEqual(["e0", "e1", "e2", "e3", "e4"]);
   });
 
   it("continues a redelivered delivery's retries from the stored count, not from zero", async () => {

@@ -6,7 +6,7 @@ import { PublishError } from "../../events/publisher.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { MemoryBrokerOutbox } from "../memory/memory-broker-outbox.ts";
 import { recordBrokerDelivery, recordDeadLetter } from "../metrics/metrics.ts";
-import type { BrokerOutbox, DeadLetter } from "../ports.ts";
+import type { BrokerOutbox, DeadLetter, OutboxDelivery } from "../ports.ts";
 import { type AttemptResult, attemptDelivery, type Subscriber } from "./delivery-attempt.ts";
 import { backoffMs, deadLetterOf, verdictFor } from "./delivery-rules.ts";
 import type { EventSpool } from "./event-spool.ts";
@@ -211,22 +211,13 @@ export class EmbeddedBroker {
    */
   async recover(batch = 1_000): Promise<number> {
     let taken = 0;
-    const seen = new Set<number>();
-    for (;;) {
-      const rows = (await this.outbox.pending(batch + seen.size)).filter((r) => !seen.has(r.id));
-      if (rows.length === 0) break;
+    // Keyset pages: deliveries taken up may end (and leave the table) while later pages load.
+    for (let afterId = 0; ; ) {
+      const rows = await this.outbox.pending(batch, afterId);
       for (const row of rows) {
-        seen.add(row.id);
+        afterId = row.id;
         const trigger = this.byName.get(row.trigger);
-        let event: ZixlyEvent | undefined;
-        try {
-          event = checkEvent(row.event as unknown as CloudEventV1<unknown>);
-        } catch (error) {
-          this.log.error("stored delivery unreadable: dropped", {
-            id: row.id,
-            error: String(error),
-          });
-        }
+        const event = trigger && this.readStored(row);
         if (!trigger || !event) {
           if (!trigger)
             this.log.warn("stored delivery for a Trigger that no longer exists: dropped", {
@@ -250,6 +241,16 @@ export class EmbeddedBroker {
     if (taken > 0) this.log.info("deliveries taken up from the outbox", { deliveries: taken });
     if (this.spool && this.spool.size() > 0) this.armOutboxTimer(0);
     return taken;
+  }
+
+  /** A stored event as ours again, or undefined (logged) if it no longer passes its schema. */
+  private readStored(row: OutboxDelivery): ZixlyEvent | undefined {
+    try {
+      return checkEvent(row.event as unknown as CloudEventV1<unknown>);
+    } catch (error) {
+      this.log.error("stored delivery unreadable: dropped", { id: row.id, error: String(error) });
+      return undefined;
+    }
   }
 
   /** Resolves true once nothing is running, queued or backing off; false after `timeoutMs`. */

@@ -13,7 +13,7 @@ export interface JournalledLetter {
 /**
  * Keeps the dead letters the run store refused until they can be moved into it
  * ({@link replayJournal}). It must not share the dependency that failed: a folder on local
- * disk for the embedded stack and the compose broker, Redis for the dead-letters function.
+ * disk for the embedded stack, Redis for the dead-letters function (on Knative and compose).
  *
  * `take` leases what it hands out: a taken letter is hidden from every other `take` (of any
  * process sharing the storage) until it is removed or its lease lapses, so concurrent replays

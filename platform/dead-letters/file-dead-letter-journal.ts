@@ -30,8 +30,8 @@ const LETTER_FILE = /^(\d{15})-([0-9a-f]{64})\.json$/;
 export const CORRUPT_SUFFIX = ".corrupt";
 
 /**
- * One file per letter under `dir`, for processes with a disk of their own (the embedded stack,
- * the compose broker). A letter is written to a temporary name (a dot file, which listings
+ * One file per letter under `dir`, for a process with a disk of its own (the embedded stack).
+ * A letter is written to a temporary name (a dot file, which listings
  * skip), fsynced, renamed into place and the folder fsynced, so after a crash a letter is
  * either whole or absent. Leases live in this object: one process owns a folder. A file that
  * does not parse is renamed to `*.corrupt` rather than blocking every replay behind it.
@@ -66,11 +66,6 @@ export class FileDeadLetterJournal implements DeadLetterJournal {
       }
     }
     return journal;
-  }
-
-  /** The folder, for logs. */
-  get dir(): string {
-    return this.#dir;
   }
 
   append(letter: DeadLetter): Promise<boolean> {

@@ -26,8 +26,8 @@ export interface ReplayReport {
 }
 
 /**
- * Where a replay moves letters: the run store ({@link replayJournal}), or for a process without
- * one, such as the compose broker, the dead-letters Service over HTTP.
+ * Where a replay moves letters: the run store ({@link replayJournal}), or any other keeper of
+ * letters that can say whether it answers. Nothing but the run store is wired today.
  */
 export interface DeadLetterTarget {
   /** Keeps `letter` once: `duplicate` when it was kept before. Throws when it cannot. */

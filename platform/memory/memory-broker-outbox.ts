@@ -31,8 +31,10 @@ export class MemoryBrokerOutbox implements BrokerOutbox {
     return stored;
   }
 
-  async pending(limit: number): Promise<OutboxDelivery[]> {
-    return [...this.#rows.entries()].slice(0, limit).map(([id, r]) => ({
+  async pending(limit: number, afterId = 0): Promise<OutboxDelivery[]> {
+    // Ids only grow and the map keeps insertion order, so this is oldest first.
+    const after = [...this.#rows.entries()].filter(([id]) => id > afterId);
+    return after.slice(0, limit).map(([id, r]) => ({
       id,
       trigger: r.trigger,
       event: JSON.parse(r.text) as Record<string, unknown>,

@@ -38,10 +38,11 @@ export class PostgresBrokerOutbox implements BrokerOutbox {
     return rows.map((r) => ({ id: Number(r.id), trigger: r.trigger, event, attempts: 0 }));
   }
 
-  async pending(limit: number): Promise<OutboxDelivery[]> {
+  async pending(limit: number, afterId = 0): Promise<OutboxDelivery[]> {
     const rows = await this.db
       .selectFrom("broker_outbox")
       .select(["id", "trigger", "event", "attempts"])
+      .where("id", ">", afterId)
       .orderBy("id")
       .limit(limit)
       .execute();

@@ -1,5 +1,5 @@
 // A test client for a running stack: signed webhooks and polling the api.
-import { Webhook } from "standardwebhooks";
+import { signedHeaders } from "../../test-support/signed-webhook.ts";
 
 /** Sends `body` to /webhooks/backtest signed with `secret`; `at` and `id` may be forced. */
 export async function postSigned(
@@ -9,16 +9,12 @@ export async function postSigned(
   options: { id?: string; at?: Date; signature?: string; contentType?: string } = {},
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const raw = typeof body === "string" ? body : JSON.stringify(body);
-  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
-  const at = options.at ?? new Date();
+  const headers = signedHeaders(secret, raw, options.id, options.at);
+  if (options.contentType) headers["content-type"] = options.contentType;
+  if (options.signature) headers["webhook-signature"] = options.signature;
   const response = await fetch(`${url}/webhooks/backtest`, {
     method: "POST",
-    headers: {
-      "content-type": options.contentType ?? "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-      "webhook-signature": options.signature ?? new Webhook(secret).sign(id, at, raw),
-    },
+    headers,
     body: raw,
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };

@@ -21,7 +21,10 @@ export interface Flaky<T> {
  * const journal = flaky<DeadLetterJournal>(new MemoryDeadLetterJournal());
  * journal.fail("append");
  */
-export function flaky<T extends object>(inner: T): Flaky<T> {
+export function flaky<T extends object>(
+  inner: T,
+  error: (method: string) => Error = (method) => new Unavailable(method),
+): Flaky<T> {
   let failing: ReadonlySet<string> | "all" | undefined;
   const value = new Proxy(inner, {
     get(target, prop, receiver) {
@@ -29,7 +32,7 @@ export function flaky<T extends object>(inner: T): Flaky<T> {
       if (typeof member !== "function") return member;
       return (...args: unknown[]) =>
         failing === "all" || failing?.has(String(prop))
-          ? Promise.reject(new Unavailable(String(prop)))
+          ? Promise.reject(error(String(prop)))
           : (member as (...a: unknown[]) => unknown).apply(target, args);
     },
   });
