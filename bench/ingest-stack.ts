@@ -83,9 +83,6 @@ export async function startIngestStack(secret: string): Promise<IngestStack> {
   const server: Server = frontServer({
     ingest: ingestNodeHandler(async () => deps),
     api: BENCH_API,
-    broker: (_req, res) => {
-      res.writeHead(404).end();
-    },
     log,
   });
   await new Promise<void>((resolve, reject) => {

@@ -20,6 +20,7 @@ interface ComposeService {
   cap_drop?: string[];
   profiles?: string[];
   volumes?: string[];
+  ports?: string[];
 }
 
 const compose = readYamlFile("docker-compose.yml") as {
@@ -33,6 +34,10 @@ const composeSchema = sharedSchema("compose-spec.json");
 const FUNCTIONS = readdirSync(repoPath("functions"), { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== "test-support")
   .map((d) => d.name);
+
+/** A service's environment as compose gives it: its env files, then its own `environment`. */
+const envOf = (service: ComposeService): Record<string, string> =>
+  Object.assign({}, ...(service.env_file ?? []).map(envFile), service.environment);
 
 /** deploy/compose.env as the variables it sets. */
 function envFile(relative: string): Record<string, string> {
@@ -66,13 +71,35 @@ describe("docker-compose.yml", () => {
 
   it("gives each function an environment that loadConfig accepts, publishing to the broker", () => {
     for (const name of FUNCTIONS) {
-      const service = services[name];
-      const env = Object.assign({}, ...(service.env_file ?? []).map(envFile), service.environment);
-      const config = loadConfig(env);
+      const config = loadConfig(envOf(services[name]));
       expect(config.K_SINK, name).toBe("http://broker:8080/broker/default");
       expect(config.DATABASE_URL, name).toMatch(/^postgres:\/\/.*@postgres:5432\//);
       expect(config.REDIS_URL, name).toMatch(/^redis:\/\/.*@redis:6379/);
     }
+  });
+
+  it("gives the broker, every function and the manual runner one broker token, marked dev-only", () => {
+    const token = loadConfig(envOf(services.broker)).BROKER_TOKEN;
+    expect(token, "the broker exits 2 without it").toBeDefined();
+    expect(token!.length).toBeGreaterThanOrEqual(32);
+    expect(token).toMatch(/^dev-only-/);
+    for (const name of [...FUNCTIONS, "runner"]) {
+      expect(envOf(services[name]).BROKER_TOKEN, name).toBe(token);
+    }
+    expect(envOf(services.runner).K_SINK).toBe("http://broker:8080/broker/default");
+  });
+
+  it("publishes only ingest-webhook, the api, Prometheus and Grafana on the host, on loopback", () => {
+    const published = Object.entries(services)
+      .filter(([, service]) => (service.ports ?? []).length > 0)
+      .map(([name]) => name)
+      .sort();
+    expect(published).toEqual(["api", "grafana", "ingest-webhook", "prometheus"]);
+    for (const name of published) {
+      for (const port of services[name].ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
+    // Not the broker: anyone who could post to it could start, finish or fail any run.
+    expect(services.broker.ports).toBeUndefined();
   });
 
   it("runs dispatch-backtest with the local launcher, from the image's compiled serve.js", () => {

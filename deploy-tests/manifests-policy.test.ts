@@ -1,6 +1,8 @@
 // Policies of the rendered manifests: scale to zero, restricted pods, least-privilege RBAC,
 // and the backtest Jobs' network fence.
+import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
+import { eventRequestRefusal } from "../platform/http/event-guard.ts";
 import {
   HAS_KUBECTL,
   type K8sObject,
@@ -222,6 +224,24 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
     it("ticks the reaper with a PingSource on a five-field cron schedule", () => {
       const [ping] = ofKind(objects, "PingSource");
       expect(ping.spec.schedule.split(" ")).toHaveLength(5);
+    });
+
+    it("sends the reaper's tick with a JSON body, which the functions' front lets through", () => {
+      // Regression: a PingSource without data sends an empty binary-mode event, which
+      // functions-framework answered with 500, so watch-jobs never ran its reaper.
+      const [ping] = ofKind(objects, "PingSource");
+      const body = String(ping.spec.data ?? "");
+      const tick = {
+        method: "POST",
+        headers: {
+          "ce-specversion": "1.0",
+          "ce-type": "dev.knative.sources.ping",
+          ...(ping.spec.contentType ? { "content-type": ping.spec.contentType } : {}),
+          "content-length": String(Buffer.byteLength(body)),
+        },
+      } as unknown as IncomingMessage;
+      expect(eventRequestRefusal(tick)).toBeUndefined();
+      expect(JSON.parse(body)).toEqual({});
     });
 
     it("fences the Job pods: no ingress; egress to DNS, the broker, and public HTTPS only", () => {

@@ -16,6 +16,7 @@ import { Pod } from "kubernetes-models/v1/Pod";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { EventPolicy } from "./event-policy.ts";
 import { PodMonitor } from "./podmonitor.ts";
 
 /** The part of a Knative Service that holds its pod template. */
@@ -50,6 +51,9 @@ export const MODELS: Readonly<Record<string, Model>> = {
   // A CRD of the Prometheus Operator, which kubernetes-models lacks: checked by the zod schema
   // of podmonitor.ts instead.
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
+  // Knative Eventing's authorization policy, absent from both model packages and from
+  // ../shared/schemas: checked by the zod schema of event-policy.ts.
+  "eventing.knative.dev/v1alpha1/EventPolicy": EventPolicy,
 };
 
 /**

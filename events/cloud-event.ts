@@ -95,8 +95,14 @@ export function fromHttp(
   let event: CloudEvent<unknown>;
   try {
     const parsed = HTTP.toEvent({ headers: flat, body: body as string });
-    event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
+    // Batched mode would need every event accepted or none; one event per request, as
+    // Knative's broker ingress takes them. An empty batch once crashed here (a 500).
+    if (Array.isArray(parsed)) {
+      throw new NotOurEvent("batched CloudEvents are not accepted: send one event per request");
+    }
+    event = parsed as CloudEvent<unknown>;
   } catch (error) {
+    if (error instanceof NotOurEvent) throw error;
     throw new NotOurEvent(
       `not a CloudEvent: ${error instanceof Error ? error.message : String(error)}`,
     );

@@ -1,19 +1,22 @@
 // Runs one function in its own process, as its container does: FUNCTION_TARGET picks it.
 // It is functions-framework's handling behind a front that adds what functions-framework
-// lacks: a body limit before anything is read, /healthz and /readyz, and draining requests in
-// flight on SIGTERM. Webhooks go straight to the ingest handler on node:http. Prometheus
+// lacks: a body limit before anything is read, timeouts sized for webhooks, /healthz and
+// /readyz, JSON answers to what express refuses, and draining requests in flight on SIGTERM
+// (function-server.ts). Webhooks go straight to the ingest handler on node:http. Prometheus
 // metrics are served by a second server on METRICS_PORT, off the function's request path
 // (docs/metrics.md).
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import type { FunctionContext } from "../platform/function-context.ts";
 import { type ReadinessChecks, readiness } from "../platform/health/readiness.ts";
-import { guardBody } from "../platform/http/body-guard.ts";
+import { answerFrameworkErrors } from "../platform/http/framework-errors.ts";
+import { applyServerLimits } from "../platform/http/server-limits.ts";
 import { createLogger } from "../platform/log.ts";
 import { metricsServer } from "../platform/metrics/metrics-endpoint.ts";
 import { startTracing } from "../platform/tracing.ts";
+import { functionServer } from "./function-server.ts";
 import type { IngestDeps } from "./ingest-webhook/handler.ts";
 import { ingestNodeHandler } from "./ingest-webhook/node-http-adapter.ts";
 
@@ -67,39 +70,31 @@ try {
   if (error instanceof ConfigError) refuse(error.message);
   throw error;
 }
-const app = getTestServer(target);
+// Express's own error page quotes the stack trace: what its router or parsers refuse is
+// answered as JSON instead (a malformed path or body is a 4xx, never a 500).
+const app = answerFrameworkErrors(getTestServer(target), log);
 // Webhooks skip functions-framework's per-request machinery: docs/decisions/0015-ingest-path.md.
 const webhooks =
   target === "ingest-webhook" && module.deps ? ingestNodeHandler(module.deps) : undefined;
 // Liveness (/healthz) is the process serving; readiness (/readyz) is what the function cannot
 // work without answering: docs/decisions/0022-readiness.md.
 const ready = readiness(module.checks);
-const logError = (m: string, f: Record<string, unknown>) => log.error(m, f);
 
-const server = createServer((req, res) => {
-  const path = (req.url ?? "/").split("?")[0];
-  if (req.method === "GET" && path === "/healthz") {
-    req.resume();
-    res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-    return;
-  }
-  if (req.method === "GET" && path === "/readyz") {
-    ready.handler(req, res);
-    return;
-  }
-  if (webhooks) {
-    webhooks(req, res);
-    return;
-  }
-  if (!guardBody(req, res, config.MAX_BODY_BYTES, logError)) return;
-  app.emit("request", req, res);
+const server = functionServer({
+  app,
+  webhooks,
+  // Every target but the two HTTP functions takes CloudEvents from the broker.
+  events: target !== "ingest-webhook" && target !== "api",
+  readyz: ready.handler,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+  log,
 });
 const portOf = (s: Server) => (s.address() as AddressInfo).port;
 server.listen(config.PORT, () => log.info("serving", { target, port: portOf(server) }));
 
 // Knative routes requests only to the container's one declared port, so this port is reached
 // by Prometheus alone, and a scrape never waits behind the function's requests.
-const metrics = metricsServer();
+const metrics = applyServerLimits(metricsServer());
 metrics.on("error", (error) => {
   log.error("metrics server failed", { port: config.METRICS_PORT, error: String(error) });
   process.exit(2);

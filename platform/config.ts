@@ -1,5 +1,6 @@
 // Configuration, parsed once at boot from the environment; bad values stop the process there.
 import { z } from "zod";
+import { isAddressOrRange, trustListProblem } from "./http/client-address.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -14,8 +15,17 @@ export const SourceConfigSchema = z.discriminatedUnion("auth", [
     .object({
       auth: z.literal("token"),
       token: z.string().min(16),
-      /** Allowed client IPs; empty allows any. */
-      allowIps: z.array(z.string()).default([]),
+      /**
+       * Allowed client addresses or CIDR ranges; empty allows any. The client is the nearest
+       * hop outside TRUSTED_PROXIES (platform/http/client-address.ts).
+       */
+      allowIps: z
+        .array(
+          z
+            .string()
+            .refine(isAddressOrRange, "must be an IP address or a CIDR range, e.g. 10.0.0.0/8"),
+        )
+        .default([]),
     })
     .strict(),
 ]);
@@ -88,6 +98,14 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,63}$/)
     .default("default"),
+  /**
+   * Kubernetes launcher: the Job pods' service account (knative/base/service-accounts.yaml):
+   * no token of the API server, only the identity the broker's EventPolicy names.
+   */
+  JOB_SERVICE_ACCOUNT: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/)
+    .default("zixly-backtest-job"),
   /** Kubernetes launcher: pods of one Job running at once. */
   JOB_PARALLELISM: int(1, 1000).default(4),
   /** Kubernetes launcher: retries per shard index for transient failures. */
@@ -119,8 +137,39 @@ export const ConfigSchema = z.object({
   /** Data fetched from a url: size cap and timeout. */
   FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   FETCH_TIMEOUT_MS: int(100, 10 * 60_000).default(30_000),
-  /** Allow callbacks and data urls to plain http and private hosts (tests, local use). */
-  ALLOW_INSECURE_URLS: bool.default(true),
+  /**
+   * Allow callbacks and data urls to plain http and private hosts (local development and
+   * tests only). Off by default; `npm start` turns it on unless set, and says so in its banner.
+   */
+  ALLOW_INSECURE_URLS: bool.default(false),
+  /**
+   * Proxies whose X-Forwarded-For entries are believed, as comma-separated addresses or
+   * CIDR ranges (proxy-addr's syntax, e.g. `loopback, 10.0.0.0/8`). The client address used
+   * for a source's `allowIps` is the nearest address not in this list. Empty: the TCP peer.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .superRefine((list, ctx) => {
+      const problem = trustListProblem(list);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .default(""),
+  /**
+   * A shared bearer token that the broker ingress requires of every event (compose, or a
+   * standalone broker). The embedded stack makes its own per process; Knative uses OIDC.
+   */
+  BROKER_TOKEN: z.string().min(32).optional(),
+  /**
+   * A file holding the bearer token for K_SINK (Knative's OIDC sender authentication with a
+   * projected service-account token, knative/components/broker-oidc). Read again a minute
+   * after the last read at most, so a token the kubelet rotated is picked up.
+   */
+  K_SINK_TOKEN_FILE: z.string().min(1).optional(),
+  /**
+   * The audience of the broker's OIDC tokens (the Broker's status.address.audience). Set
+   * with K_SINK_TOKEN_FILE, Kubernetes Jobs get a projected token for it of their own.
+   */
+  K_SINK_AUDIENCE: z.string().min(1).optional(),
   /** An OTLP/HTTP collector, e.g. http://collector:4318; set, spans go to its /v1/traces. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   /** The `service.name` of the spans; defaults to the function's name (or `zixly-stack`). */

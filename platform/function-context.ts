@@ -2,6 +2,7 @@
 import { Webhook } from "standardwebhooks";
 import { HttpPublisher, type Publisher } from "../events/index.ts";
 import { type Adapters, startAdapters } from "./adapters.ts";
+import { brokerAuthorization, credentialsOf } from "./broker/broker-credentials.ts";
 import { type Config, ConfigError, type SourceConfig } from "./config.ts";
 import { answersHttp } from "./health/answers-http.ts";
 import type { ReadinessCheck, ReadinessChecks } from "./health/readiness.ts";
@@ -33,7 +34,8 @@ export function sourcesFor(config: Config, secret: string): Record<string, Sourc
 
 /**
  * The context of one function running alone (functions/serve.ts, Knative, compose): events go
- * to K_SINK over HTTP and the webhook secret must be configured. Built at start: a setting
+ * to K_SINK over HTTP, with BROKER_TOKEN or the token in K_SINK_TOKEN_FILE, and the webhook
+ * secret must be configured. Built at start: a setting
  * missing is a {@link ConfigError} here, before anything is opened. A database or Redis that
  * is down is not an error: the store keeps opening in the background (see `startAdapters`)
  * and readiness says so until it is up (see {@link readinessChecks}).
@@ -43,8 +45,11 @@ export async function standaloneContext(config: Config, name: string): Promise<F
     throw new ConfigError("K_SINK must be set: where this function publishes events");
   if (!config.WEBHOOK_SECRET)
     throw new ConfigError("WEBHOOK_SECRET must be set for a standalone function");
+  if (config.K_SINK_AUDIENCE && !config.K_SINK_TOKEN_FILE)
+    throw new ConfigError("K_SINK_AUDIENCE is set without K_SINK_TOKEN_FILE, the token for it");
   const log = createLogger(name);
-  const publisher = instrumentPublisher(new HttpPublisher(config.K_SINK));
+  const authorization = brokerAuthorization(credentialsOf(config));
+  const publisher = instrumentPublisher(new HttpPublisher(config.K_SINK, { authorization }));
   // Before the adapters: a launcher that cannot be built leaves no connection open.
   const launcher = await launcherFor(config, config.K_SINK, publisher, log);
   const adapters = startAdapters(config, log);
@@ -107,7 +112,8 @@ export async function launcherFor(
   log: Logger,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<JobLauncher> {
-  if (config.JOB_LAUNCHER === "local") return localLauncher(config, sinkUrl, publisher, log);
+  if (config.JOB_LAUNCHER === "local")
+    return localLauncher(config, { url: sinkUrl, token: config.BROKER_TOKEN }, publisher, log);
   const [{ KubeConfig }, { KubernetesJobLauncher }] = await Promise.all([
     import("@kubernetes/client-node"),
     import("./launchers/kubernetes-job-launcher.ts"),
@@ -131,20 +137,40 @@ export async function launcherFor(
     fetchMaxBytes: config.FETCH_MAX_BYTES,
     fetchTimeoutMs: config.FETCH_TIMEOUT_MS,
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    allowInsecureUrls: config.ALLOW_INSECURE_URLS,
+    // Pods get a broker token of their own only where this process sends one too.
+    sinkTokenAudience: config.K_SINK_TOKEN_FILE ? config.K_SINK_AUDIENCE : undefined,
+    serviceAccountName: config.JOB_SERVICE_ACCOUNT,
     log: log.child({ component: "kubernetes-launcher" }),
   });
 }
 
-/** The local launcher: shards as child processes that report to `sinkUrl`. */
+/** Where local Jobs send their events, and the bearer token the broker there takes. */
+export interface JobSink {
+  readonly url: string;
+  /** Given to each child as BROKER_TOKEN; never logged. */
+  readonly token?: string;
+}
+
+/**
+ * The local launcher: shards as child processes that report to `sink`. Each child gets the
+ * sink's token as BROKER_TOKEN or, without one, this process's K_SINK_TOKEN_FILE, and
+ * ALLOW_INSECURE_URLS as configured here.
+ */
 export function localLauncher(
   config: Config,
-  sinkUrl: string,
+  sink: JobSink,
   publisher: Publisher,
   log: Logger,
   overrides: Partial<LocalJobLauncherOptions> = {},
 ): LocalJobLauncher {
+  const credentials: Record<string, string> = sink.token
+    ? { BROKER_TOKEN: sink.token }
+    : config.K_SINK_TOKEN_FILE
+      ? { K_SINK_TOKEN_FILE: config.K_SINK_TOKEN_FILE }
+      : {};
   return new LocalJobLauncher({
-    sinkUrl,
+    sinkUrl: sink.url,
     publisher,
     concurrency: config.JOB_CONCURRENCY,
     deadlineSeconds: config.JOB_DEADLINE_SECONDS,
@@ -153,6 +179,8 @@ export function localLauncher(
       JOB_WORKERS: String(config.JOB_WORKERS),
       FETCH_MAX_BYTES: String(config.FETCH_MAX_BYTES),
       FETCH_TIMEOUT_MS: String(config.FETCH_TIMEOUT_MS),
+      ALLOW_INSECURE_URLS: String(config.ALLOW_INSECURE_URLS),
+      ...credentials,
       // The child exits if this process dies (backtest-job/job/exit-with-parent.ts).
       JOB_PARENT_PID: String(process.pid),
       // Each shard sends its span to the same collector (docs/tracing.md).

@@ -1,59 +1,87 @@
-// Which outbound URLs the pipeline may call: data URLs (fetched by Jobs) and callbacks.
-import { BlockList, isIP } from "node:net";
+// Which outbound URLs the pipeline may call (data URLs, callbacks), by the URL alone: no DNS.
+import { isIP } from "node:net";
+import { forbiddenRange } from "./outbound/forbidden-addresses.ts";
 
-/** Loopback, private, link-local, unspecified and carrier-grade NAT ranges, v4 and v6. */
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, "ipv4");
-}
-for (const [net, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, "ipv6");
+/** What every refusal of a private target says; the range it hit goes only to the logs. */
+export const PRIVATE_TARGET = "may not point at a private or local address";
+
+/** A URL the policy allows, with its host normalised. */
+export interface AllowedUrl {
+  readonly ok: true;
+  /** The URL to call: the host without a trailing dot. */
+  readonly url: URL;
 }
 
-function isPrivateAddress(host: string): boolean {
-  const address = host.replace(/^\[|\]$/g, "");
-  const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, "ipv4");
-  if (family !== 6) return false;
-  // An IPv4-mapped address (::ffff:10.0.0.1) reaches the IPv4 host it maps.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1], "ipv4");
-  if (/^::ffff:/i.test(address)) return true;
-  return PRIVATE.check(address, "ipv6");
+/** A URL the policy refuses: `reason` is safe to show the requester, `detail` is for logs. */
+export interface RefusedUrl {
+  readonly ok: false;
+  readonly reason: string;
+  readonly detail: string;
 }
 
 /**
- * Why `url` may not be called, or undefined when it may. With `allowInsecure` (local use
- * and tests) anything parseable passes; otherwise only https to a public host name or
- * address, so a request cannot point our Jobs or callbacks at the inside of the network.
- * Names that resolve to private addresses are beyond this check: egress NetworkPolicies
- * cover them on Kubernetes.
+ * The host as it is checked and called: lower-case (the URL parser already folds case and
+ * percent-escapes, and spells v4 as dotted quads), without IPv6 brackets, and without the
+ * trailing dot(s) that make `localhost.` a different string but the same host.
  */
-export function urlRefusal(url: string, allowInsecure: boolean): string | undefined {
+export function normaliseHost(hostname: string): string {
+  return hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.+$/, "");
+}
+
+/** Why a normalised host may not be called in strict mode, for the logs; undefined when it may. */
+export function hostRefusal(host: string): string | undefined {
+  if (host === "localhost" || host.endsWith(".localhost")) return "localhost (RFC 6761)";
+  return isIP(host) ? forbiddenRange(host) : undefined;
+}
+
+/**
+ * Checks `url` against the outbound policy. Always: http or https only, and no user name
+ * or password (they would end up in logs, and fetch refuses them). Unless `allowInsecure`
+ * (local development and tests): https only, and no localhost or special-purpose address
+ * literal. Host names are resolved and their addresses checked when they are called
+ * (platform/outbound/guarded-fetch.ts); this check is the early, DNS-free part.
+ * @example checkUrl("https://127.0.0.1./x", false) // { ok: false, reason: PRIVATE_TARGET, ... }
+ */
+export function checkUrl(url: string | URL, allowInsecure: boolean): AllowedUrl | RefusedUrl {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return "not a URL";
+    return { ok: false, reason: "not a URL", detail: "the URL does not parse" };
   }
-  if (allowInsecure) return undefined;
-  if (parsed.protocol !== "https:") return "must use https";
-  const host = parsed.hostname.toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost") || isPrivateAddress(host)) {
-    return "may not point at a private or local address";
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return { ok: false, reason: "must use http or https", detail: `scheme ${parsed.protocol}` };
   }
-  return undefined;
+  if (parsed.username !== "" || parsed.password !== "") {
+    return {
+      ok: false,
+      reason: "may not contain a user name or password",
+      detail: "credentials in the URL",
+    };
+  }
+  const host = normaliseHost(parsed.hostname);
+  if (host === "") return { ok: false, reason: "not a URL", detail: "no host" };
+  if (!allowInsecure) {
+    if (parsed.protocol !== "https:") {
+      return { ok: false, reason: "must use https", detail: `scheme ${parsed.protocol}` };
+    }
+    const refusal = hostRefusal(host);
+    if (refusal) return { ok: false, reason: PRIVATE_TARGET, detail: `host ${host}: ${refusal}` };
+  }
+  const normalised = new URL(parsed);
+  if (!isIP(host)) normalised.hostname = host;
+  normalised.hash = "";
+  return { ok: true, url: normalised };
+}
+
+/**
+ * Why `url` may not be called, or undefined when it may: the early check at ingest and in
+ * notify, so a bad URL is a 400 before anything runs. See {@link checkUrl}.
+ */
+export function urlRefusal(url: string, allowInsecure: boolean): string | undefined {
+  const checked = checkUrl(url, allowInsecure);
+  return checked.ok ? undefined : checked.reason;
 }

@@ -2,7 +2,9 @@
 // delivery rules, with Triggers' subscribers reached over HTTP like Knative reaches Services.
 // Its deliveries live in the project's database (broker_outbox) and, while that is down, in a
 // spool under DATA_HOME, so a 202 from it survives a restart of the broker or of Postgres.
+// It takes events only with BROKER_TOKEN (docs/decisions/0027-broker-authentication.md).
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { brokerIngress } from "../platform/broker/broker-ingress.ts";
 import { EmbeddedBroker } from "../platform/broker/embedded-broker.ts";
@@ -15,15 +17,23 @@ import {
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { keepOpening } from "../platform/health/keep-opening.ts";
 import { readiness } from "../platform/health/readiness.ts";
+import { applyServerLimits } from "../platform/http/server-limits.ts";
 import { createLogger } from "../platform/log.ts";
 import { PostgresRunStore } from "../platform/postgres/postgres-run-store.ts";
 
 const log = createLogger("broker");
 let config: ReturnType<typeof loadConfig>;
+let token: string;
 try {
   config = loadConfig();
   if (!config.DATABASE_URL)
     throw new ConfigError("DATABASE_URL must be set: the broker keeps its deliveries there");
+  if (!config.BROKER_TOKEN) {
+    throw new ConfigError(
+      "BROKER_TOKEN must be set (32 characters or more): the broker takes events only from senders that present it",
+    );
+  }
+  token = config.BROKER_TOKEN;
 } catch (error) {
   process.stderr.write(`error: ${error instanceof ConfigError ? error.message : String(error)}\n`);
   process.exit(2);
@@ -63,8 +73,10 @@ const broker = new EmbeddedBroker({
   log,
 });
 await broker.recover();
-const ingress = brokerIngress(broker, { log });
+const ingress = brokerIngress(broker, { token, log });
 const ready = readiness({ database: () => store.ping() });
+// Health and readiness answer without the token, for the container's healthcheck; every
+// other path is the ingress, which refuses a request without the token before its body.
 const server = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/healthz") {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(broker.stats()));
@@ -76,8 +88,12 @@ const server = createServer((req, res) => {
   }
   ingress(req, res);
 });
+applyServerLimits(server);
 server.listen(config.PORT, () =>
-  log.info("broker listening", { port: config.PORT, triggers: triggers.length }),
+  log.info("broker listening", {
+    port: (server.address() as AddressInfo).port,
+    triggers: triggers.length,
+  }),
 );
 process.on("SIGTERM", async () => {
   server.close();

@@ -1,6 +1,8 @@
-// The one HTTP server of the embedded stack: webhooks, the broker ingress, /metrics and the api.
+// The public HTTP server of the embedded stack: webhooks, /metrics, /readyz and the api.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
+import { answerFrameworkErrors } from "../platform/http/framework-errors.ts";
+import { applyServerLimits } from "../platform/http/server-limits.ts";
 import type { Logger } from "../platform/log.ts";
 
 /** What the front server routes to. */
@@ -9,29 +11,34 @@ export interface FrontRoutes {
   readonly ingest: (req: IncomingMessage, res: ServerResponse) => void;
   /** functions-framework name of the api function. */
   readonly api: string;
-  /** `POST /broker/default`: where Jobs publish their events. */
-  readonly broker: (req: IncomingMessage, res: ServerResponse) => void;
   /** `GET /metrics`: the whole process's Prometheus metrics; absent, the api answers. */
   readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
   /** `GET /readyz`: the stack's readiness (platform/health/readiness.ts); absent, the api answers. */
   readonly readyz?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly log: Logger;
-  /** True once shutdown began: then only the broker ingress is served, the rest gets 503. */
+  /**
+   * True once shutdown began: then everything gets 503. Jobs still report through the broker
+   * ingress, which is on the internal listener (internal-server.ts), not here.
+   */
   readonly draining?: () => boolean;
 }
 
 /**
- * Routes `/webhooks/*` to the ingest function, `/broker/default` to the broker, `/metrics`
- * to the metrics, `GET /readyz` to the readiness, and the rest to the api, which runs through functions-framework's own
- * request handling.
+ * Routes `/webhooks/*` to the ingest function, `/metrics` to the metrics, `GET /readyz` to the
+ * readiness, and the rest to the api, which runs through functions-framework's own request
+ * handling. The broker ingress is not routed here: anyone who reaches this port could forge
+ * any event (docs/decisions/0027-broker-authentication.md), so the api answers
+ * `/broker/default` like any path it does not know.
  */
 export function frontServer(routes: FrontRoutes): Server {
   // functions-framework's servers are used only for their request handlers; they never listen.
-  const api = getTestServer(routes.api);
-  return createServer((req, res) => {
+  // Express's own error page quotes the stack trace: what its router or parsers refuse is
+  // answered as JSON instead (platform/http/framework-errors.ts).
+  const api = answerFrameworkErrors(getTestServer(routes.api), routes.log);
+  const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (routes.draining?.() && path !== "/broker/default") {
-      // Shutting down: running Jobs still report through the broker ingress; nothing new starts.
+    if (routes.draining?.()) {
+      // Shutting down: nothing new starts; running Jobs report on the internal listener.
       req.resume();
       res.writeHead(503, {
         "content-type": "application/json",
@@ -43,8 +50,6 @@ export function frontServer(routes: FrontRoutes): Server {
     }
     if (path.startsWith("/webhooks/")) {
       routes.ingest(req, res);
-    } else if (path === "/broker/default") {
-      routes.broker(req, res);
     } else if (path === "/metrics" && routes.metrics) {
       routes.metrics(req, res);
     } else if (path === "/readyz" && req.method === "GET" && routes.readyz) {
@@ -53,4 +58,5 @@ export function frontServer(routes: FrontRoutes): Server {
       api.emit("request", req, res);
     }
   });
+  return applyServerLimits(server);
 }

@@ -1,20 +1,22 @@
 // npm start: the whole pipeline in one process, with a banner that shows how to use it.
-import { ConfigError, loadConfig } from "../platform/config.ts";
+import { ConfigError } from "../platform/config.ts";
 import { createLogger } from "../platform/log.ts";
 import { startTracing } from "../platform/tracing.ts";
 import { banner } from "./banner.ts";
+import { stackConfig } from "./stack-config.ts";
 import { startStack } from "./start-stack.ts";
 
 const log = createLogger("stack");
 try {
-  const config = loadConfig();
+  // Insecure URLs are on for local development unless ALLOW_INSECURE_URLS is set; the banner says so.
+  const { config, insecureUrlsByDefault } = stackConfig();
   // Per process, so here and not in startStack, which tests start many times (docs/tracing.md).
   const tracing = await startTracing(
     config.OTEL_SERVICE_NAME ?? "zixly-stack",
     config.OTEL_EXPORTER_OTLP_ENDPOINT,
   );
   const stack = await startStack(config, log);
-  process.stdout.write(banner(stack));
+  process.stdout.write(banner(stack, { insecureUrlsByDefault }));
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

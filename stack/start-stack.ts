@@ -1,4 +1,6 @@
 // Starts the whole pipeline in one process: every function, the embedded broker, local Jobs.
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { getFunction } from "@google-cloud/functions-framework/testing";
@@ -28,6 +30,7 @@ import { EmbeddedBroker, type Subscriber } from "../platform/broker/embedded-bro
 import { EventSpool } from "../platform/broker/event-spool.ts";
 import { InProcessPublisher } from "../platform/broker/in-process-publisher.ts";
 import {
+  type DeliverySpec,
   loadBrokerDeliveryFile,
   loadTriggersFile,
 } from "../platform/broker/trigger-definitions.ts";
@@ -49,13 +52,27 @@ import { watchRunsInFlight } from "../platform/metrics/runs-in-flight.ts";
 import type { BrokerOutbox } from "../platform/ports.ts";
 import { PostgresRunStore } from "../platform/postgres/postgres-run-store.ts";
 import { frontServer } from "./front-server.ts";
+import { BROKER_PATH, internalServer } from "./internal-server.ts";
 import { ensureWebhookSecret } from "./webhook-secret.ts";
 
 /** A running stack. */
 export interface Stack {
+  /** The public listener: webhooks, the api, /metrics, /readyz. */
   readonly url: string;
   readonly port: number;
+  /**
+   * The broker ingress on the internal listener, `http://127.0.0.1:<port>/broker/default`:
+   * where local Jobs report. It takes events only with {@link brokerToken}.
+   */
+  readonly internalBrokerUrl: string;
+  /**
+   * The bearer token of the broker ingress, random per process and given to local Jobs as
+   * BROKER_TOKEN. A secret: never log it or print it.
+   */
+  readonly brokerToken: string;
   readonly secret: string;
+  /** Whether the stack generated {@link secret} (shown in the banner) or WEBHOOK_SECRET set it. */
+  readonly secretGenerated: boolean;
   readonly context: FunctionContext;
   readonly broker: EmbeddedBroker;
   readonly launcher: LocalJobLauncher;
@@ -96,6 +113,8 @@ export interface StackOverrides {
   readonly launcher?: Partial<LocalJobLauncherOptions>;
   /** The broker's outbox; by default a table in the run store's database. */
   readonly outbox?: BrokerOutbox;
+  /** Changes the Broker's delivery (knative/base/broker.yaml), e.g. fewer, faster retries. */
+  readonly brokerDelivery?: (delivery: DeliverySpec) => DeliverySpec;
 }
 
 /** The broker's outbox in the store's own database, or in memory for a store without one. */
@@ -105,17 +124,35 @@ function outboxFor(adapters: Adapters, log: Logger): BrokerOutbox {
   return new MemoryBrokerOutbox();
 }
 
+/** Listens on `port` of `host` (all interfaces when undefined) and resolves with the port. */
+async function listen(server: Server, port: number, host?: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 /**
- * Starts the stack on `config.PORT` (0 picks a free port). Before it listens it takes up what
- * a previous process left on the same data: it launches again the unfinished shards of
- * running runs and redelivers every event the broker had not delivered.
+ * Starts the stack on `config.PORT` (0 picks a free port), and the broker ingress for its
+ * Jobs on a free port of 127.0.0.1, with a token of its own (BROKER_TOKEN is not used:
+ * nothing outside this process needs to send; docs/decisions/0027-broker-authentication.md).
+ * Before it listens it takes up what a previous process left on the same data: it launches
+ * again the unfinished shards of running runs and redelivers every event the broker had not
+ * delivered.
  */
 export async function startStack(
   config: Config,
   log: Logger,
   overrides: StackOverrides = {},
 ): Promise<Stack> {
-  const secret = ensureWebhookSecret(config.WEBHOOK_SECRET, config.DATA_HOME);
+  const { secret, generated: secretGenerated } = ensureWebhookSecret(
+    config.WEBHOOK_SECRET,
+    config.DATA_HOME,
+  );
   const adapters = overrides.adapters ?? (await openAdapters(config, log));
   let context: FunctionContext | undefined;
   const ready = async () => {
@@ -143,7 +180,7 @@ export async function startStack(
   const triggers = (await loadTriggersFile()).filter((t) => t.subscriber !== WATCH_JOBS);
   const broker = new EmbeddedBroker({
     triggers,
-    delivery: await loadBrokerDeliveryFile(),
+    delivery: (overrides.brokerDelivery ?? ((d) => d))(await loadBrokerDeliveryFile()),
     subscribers: Object.fromEntries(names.map((n) => [n, subscriber(n, log)])),
     deadLetter: async (letter) => {
       await recordDeadLetterSafely(letter, { store: adapters.store, journal, log: brokerLog });
@@ -173,24 +210,37 @@ export async function startStack(
       return ingest;
     }),
     api: API,
-    broker: brokerIngress(broker, { log: log.child({ component: "broker-ingress" }) }),
     metrics: metricsHandler(),
     readyz: health.handler,
     log,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.PORT, resolve);
+  // 256 bits, new on every start: a Job of an earlier process (resumed or orphaned) cannot send.
+  const brokerToken = randomBytes(32).toString("base64url");
+  const internal = internalServer({
+    broker: brokerIngress(broker, {
+      token: brokerToken,
+      log: log.child({ component: "broker-ingress" }),
+    }),
+    log,
   });
-  const port = (server.address() as AddressInfo).port;
+  const internalPort = await listen(internal, 0, "127.0.0.1");
+  const internalBrokerUrl = `http://127.0.0.1:${internalPort}${BROKER_PATH}`;
+  let port: number;
+  try {
+    port = await listen(server, config.PORT);
+  } catch (error) {
+    internal.close();
+    throw error;
+  }
   const unwatchRuns = watchRunsInFlight(adapters.store, {
     onError: (error) => log.warn("runs in flight not counted", { error: String(error) }),
   });
   const url = `http://localhost:${port}`;
-  // Jobs run as child processes and report to the broker ingress, as pods report to K_SINK.
+  // Jobs run as child processes and report to the internal broker ingress, as pods report
+  // to K_SINK, with the token in their environment.
   const launcher = localLauncher(
     config,
-    `http://127.0.0.1:${port}/broker/default`,
+    { url: internalBrokerUrl, token: brokerToken },
     publisher,
     log,
     overrides.launcher,
@@ -234,8 +284,8 @@ export async function startStack(
   const stop = (graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) => {
     stopping ??= (async () => {
       const started = Date.now();
-      // Running shards report through the broker ingress, on this server: it keeps listening
-      // for them and answers everything else 503, so nothing new is accepted.
+      // Running shards report through the broker ingress on the internal listener, which
+      // keeps serving; the public one answers 503, so nothing new is accepted.
       draining = true;
       clearInterval(reaperTimer);
       server.closeIdleConnections();
@@ -251,9 +301,12 @@ export async function startStack(
       // Deliveries in progress finish; what is queued stays in the outbox for the next start.
       const rest = Math.max(2_000, graceMs - (Date.now() - started));
       await broker.close(rest);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = [server, internal].map(
+        (s) => new Promise<void>((resolve) => s.close(() => resolve())),
+      );
       server.closeAllConnections();
-      await closed;
+      internal.closeAllConnections();
+      await Promise.all(closed);
       await replayer.stop();
       unwatchRuns();
       await adapters.close();
@@ -261,5 +314,16 @@ export async function startStack(
     })();
     return stopping;
   };
-  return { url, port, secret, context, broker, launcher, stop };
+  return {
+    url,
+    port,
+    internalBrokerUrl,
+    brokerToken,
+    secret,
+    secretGenerated,
+    context,
+    broker,
+    launcher,
+    stop,
+  };
 }

@@ -29,6 +29,19 @@ export const MAX_VALUES_PER_PARAMETER = 100_000;
 /** Largest cartesian product a grid may describe before constraints are applied. */
 export const MAX_CARTESIAN = 20_000_000;
 
+/**
+ * Before constraints, a grid may be at most this many times the cap on combinations.
+ * Counting is arithmetic and costs nothing like this, but every shard of the Job enumerates
+ * (and allocates) the whole cartesian product in planSweep, so the product stays a bounded
+ * multiple of the cap. Ingest refuses past it, and dispatch checks again.
+ */
+export const CARTESIAN_FACTOR = 20;
+
+/** The largest cartesian product a grid may have under `cap` combinations. */
+export function cartesianLimit(cap: number): number {
+  return Math.min(cap * CARTESIAN_FACTOR, MAX_CARTESIAN);
+}
+
 /** The valid combinations of a grid, in enumeration order, stored flat. */
 export interface SweepPlan {
   readonly strategy: AnyStrategy;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidJobEnv, parseJobIdentity, parseJobWork } from "./job-env.ts";
+import { InvalidJobEnv, parseJobCredentials, parseJobIdentity, parseJobWork } from "./job-env.ts";
 import { BadInput } from "./job-errors.ts";
 
 const RUN_ID = "run_abcdefghijklmnopqrstuvwxyz";
@@ -42,6 +42,42 @@ describe("parseJobIdentity", () => {
   it("refuses a shard index at or past the shard count", () => {
     expect(() => parseJobIdentity({ ...IDENTITY, JOB_COMPLETION_INDEX: "3" })).toThrow(
       /JOB_COMPLETION_INDEX: must be below SHARD_COUNT/,
+    );
+  });
+});
+
+describe("parseJobCredentials", () => {
+  const TOKEN = "k".repeat(43);
+
+  it("reads BROKER_TOKEN or K_SINK_TOKEN_FILE, and none when both are unset or empty", () => {
+    expect(parseJobCredentials({ BROKER_TOKEN: TOKEN })).toEqual({
+      token: TOKEN,
+      tokenFile: undefined,
+    });
+    expect(parseJobCredentials({ K_SINK_TOKEN_FILE: "/var/run/token" })).toEqual({
+      token: undefined,
+      tokenFile: "/var/run/token",
+    });
+    expect(parseJobCredentials({ BROKER_TOKEN: "", K_SINK_TOKEN_FILE: "" })).toEqual({
+      token: undefined,
+      tokenFile: undefined,
+    });
+  });
+
+  it("refuses a short token or both kinds, and never quotes the token", () => {
+    const short = "s3cr3t-but-short";
+    const error = (() => {
+      try {
+        parseJobCredentials({ BROKER_TOKEN: short });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidJobEnv);
+    expect(String(error)).toMatch(/BROKER_TOKEN/);
+    expect(String(error)).not.toContain(short);
+    expect(() => parseJobCredentials({ BROKER_TOKEN: TOKEN, K_SINK_TOKEN_FILE: "/t" })).toThrow(
+      /both set/,
     );
   });
 });

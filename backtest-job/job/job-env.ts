@@ -1,6 +1,7 @@
 // The Job's environment contract, parsed once at start with zod (see LocalJobLauncher and the Indexed Job).
 import { z } from "zod";
 import { type BacktestRequest, BacktestRequestSchema, RunIdSchema } from "../../events/index.ts";
+import type { BrokerCredentials } from "../../platform/broker/broker-credentials.ts";
 import { BadInput } from "./job-errors.ts";
 
 const int = (min: number, max: number) =>
@@ -27,6 +28,21 @@ const IdentitySchema = z
     path: ["JOB_COMPLETION_INDEX"],
   });
 
+/**
+ * What the broker at K_SINK takes as proof that the events are ours: BROKER_TOKEN (the
+ * embedded stack's, or compose's) or K_SINK_TOKEN_FILE (a projected token on Kubernetes).
+ * Both unset: none is sent, for a broker that asks for none.
+ */
+const CredentialsSchema = z
+  .object({
+    BROKER_TOKEN: z.string().min(32).optional(),
+    K_SINK_TOKEN_FILE: z.string().min(1).optional(),
+  })
+  .refine((e) => !(e.BROKER_TOKEN && e.K_SINK_TOKEN_FILE), {
+    message: "BROKER_TOKEN and K_SINK_TOKEN_FILE are both set; give one",
+    path: ["BROKER_TOKEN"],
+  });
+
 /** The work itself: the request and the knobs of loading and progress. */
 const WorkSchema = z.object({
   /** The validated BacktestRequest as JSON; validated again here, the Job trusts nobody. */
@@ -47,6 +63,8 @@ const WorkSchema = z.object({
   JOB_WORKERS: int(1, 64).default(1),
   FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   FETCH_TIMEOUT_MS: int(100, 10 * 60_000).default(30_000),
+  /** The launcher's ALLOW_INSECURE_URLS: http and private data urls (local development). */
+  ALLOW_INSECURE_URLS: z.enum(["true", "false", "1", "0"]).default("false"),
   /** Least time between two progress events; 0 sends one whenever the sweep reports. */
   PROGRESS_INTERVAL_MS: int(0, 3_600_000).default(1000),
   /** First delay of the publish retry; it doubles on each attempt. */
@@ -68,6 +86,7 @@ export interface JobWork {
   readonly workers: number;
   readonly fetchMaxBytes: number;
   readonly fetchTimeoutMs: number;
+  readonly allowInsecureUrls: boolean;
   readonly progressIntervalMs: number;
   readonly publishBackoffMs: number;
 }
@@ -116,6 +135,19 @@ export function parseJobIdentity(env: Env): JobIdentity {
 }
 
 /**
+ * Reads BROKER_TOKEN or K_SINK_TOKEN_FILE. The messages name the variables, never a value.
+ * @throws {InvalidJobEnv} when the token is too short or both are set: the Job could not
+ *   report, so whoever launched it reports it.
+ * @example new HttpPublisher(sink, { authorization: brokerAuthorization(parseJobCredentials(env)) })
+ */
+export function parseJobCredentials(env: Env): BrokerCredentials {
+  const parsed = CredentialsSchema.safeParse(present(env, ["BROKER_TOKEN", "K_SINK_TOKEN_FILE"]));
+  if (!parsed.success)
+    throw new InvalidJobEnv(`invalid job environment: ${describe(parsed.error.issues)}`);
+  return { token: parsed.data.BROKER_TOKEN, tokenFile: parsed.data.K_SINK_TOKEN_FILE };
+}
+
+/**
  * Reads REQUEST and the tuning variables. A bad REQUEST is bad input like any other, so it
  * is reported as a `shard.failed` with code `bad_input` and never retried.
  * @throws {BadInput} naming every variable (and request field) at fault.
@@ -132,6 +164,7 @@ export function parseJobWork(env: Env): JobWork {
     workers: e.JOB_WORKERS,
     fetchMaxBytes: e.FETCH_MAX_BYTES,
     fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
+    allowInsecureUrls: e.ALLOW_INSECURE_URLS === "true" || e.ALLOW_INSECURE_URLS === "1",
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
     publishBackoffMs: e.PUBLISH_BACKOFF_MS,
   };

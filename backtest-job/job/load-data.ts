@@ -2,9 +2,16 @@
 import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { DataSource } from "../../events/index.ts";
+import type { ConnectorSeams } from "../../platform/outbound/checked-connector.ts";
+import {
+  guardedFetch,
+  type OutboundPolicy,
+  outboundError,
+} from "../../platform/outbound/guarded-fetch.ts";
+import { OutboundRefused } from "../../platform/outbound/outbound-errors.ts";
 import type { Bars } from "../engine/bars.ts";
 import { parseCsv } from "../engine/csv.ts";
-import { EngineError } from "../engine/errors.ts";
+import { CsvError, EngineError } from "../engine/errors.ts";
 import { syntheticBars } from "../engine/synthetic.ts";
 import { BadInput, TransientFailure } from "./job-errors.ts";
 
@@ -13,16 +20,22 @@ export interface LoadDataOptions {
   readonly dataDir: string;
   /** A response body past this many bytes is refused as bad input. */
   readonly fetchMaxBytes: number;
-  /** The whole fetch, body included, must finish within this. */
+  /** The whole fetch, redirects and body included, must finish within this. */
   readonly fetchTimeoutMs: number;
-  /** For tests; the global fetch by default. */
-  readonly fetch?: typeof fetch;
+  /** ALLOW_INSECURE_URLS: http and private addresses allowed (local development, tests). */
+  readonly allowInsecureUrls: boolean;
+  /** For tests: name resolution and dialling of url sources (platform/outbound). */
+  readonly outboundSeams?: ConnectorSeams;
 }
 
+/** Redirects a data url may take; each is checked like the url itself. */
+const MAX_REDIRECTS = 5;
+
 /**
- * The bars of `source`.
+ * The bars of `source`. Messages are shown to the requester as the run's error: a url
+ * source's never quote what its server sent (a body, a status line, the text of a cell).
  * @throws {BadInput} for data that can never load: a CSV error, a path missing or outside
- *   DATA_DIR, a body larger than `fetchMaxBytes`, an HTTP 4xx.
+ *   DATA_DIR, a body larger than `fetchMaxBytes`, a url the policy refuses, an HTTP 4xx.
  * @throws {TransientFailure} for a network error, a timeout or an HTTP 5xx.
  */
 export async function loadData(source: DataSource, options: LoadDataOptions): Promise<Bars> {
@@ -30,7 +43,47 @@ export async function loadData(source: DataSource, options: LoadDataOptions): Pr
   if ("synthetic" in source) return engine("synthetic data", () => syntheticBars(source.synthetic));
   if ("path" in source)
     return csv(`data "${source.path}"`, await readInside(options.dataDir, source.path));
-  return csv(`data url`, await fetchCapped(source.url, options));
+  const text = await fetchCapped(source.url, options);
+  try {
+    return parseCsv(text);
+  } catch (error) {
+    if (error instanceof CsvError) {
+      throw new BadInput(`data url: ${withoutContent(error)}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Header names the CSV reader knows; quoting one of them reveals nothing of the file. */
+const COLUMN_NAMES = new Set([
+  "",
+  "date",
+  "time",
+  "timestamp",
+  "datetime",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+]);
+const known = (name: string | undefined) =>
+  name !== undefined && COLUMN_NAMES.has(name.toLowerCase());
+
+/**
+ * A CSV error as line, column and what is wrong, with every quoted cell replaced by
+ * "the value": the file came from someone else's server and may hold anything.
+ * @example withoutContent(csvError) // 'CSV line 3, column close: the value is not a number'
+ */
+function withoutContent(error: CsvError): string {
+  const prefix = `CSV line ${error.line}${error.column ? `, column ${error.column}` : ""}: `;
+  const detail = error.message.startsWith(prefix)
+    ? error.message.slice(prefix.length)
+    : "the data is not valid CSV";
+  const redacted = detail.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) =>
+    known(inner) ? quoted : "the value",
+  );
+  return `CSV line ${error.line}${known(error.column) ? `, column ${error.column}` : ""}: ${redacted}`;
 }
 
 function csv(what: string, text: string): Bars {
@@ -82,32 +135,34 @@ async function readInside(dataDir: string, name: string): Promise<string> {
   }
 }
 
-/** Describes a fetch failure in one line: a timeout says so, others give their cause. */
-function fetchFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return `timed out after ${timeoutMs} ms`;
-  }
-  const cause =
-    error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-  return `${error instanceof Error ? error.message : String(error)}${cause}`;
+/** A refused or failed fetch as the Job's failure: whatever a retry cannot change is bad input. */
+function jobError(error: unknown, policy: OutboundPolicy): BadInput | TransientFailure {
+  const outbound = outboundError(error, policy);
+  const final =
+    outbound instanceof OutboundRefused ||
+    outbound.kind === "redirect" ||
+    (outbound.status !== undefined && outbound.status >= 400 && outbound.status < 500);
+  return final
+    ? new BadInput(outbound.publicMessage, { cause: outbound })
+    : new TransientFailure(outbound.publicMessage, { cause: outbound });
 }
 
-/** GETs `url`, refusing 4xx as bad input and counting the body's bytes as they stream. */
+/** GETs `url` under the URL policy, counting the body's bytes as they stream. */
 async function fetchCapped(url: string, options: LoadDataOptions): Promise<string> {
-  const { fetchMaxBytes: max, fetchTimeoutMs: timeoutMs } = options;
+  const max = options.fetchMaxBytes;
+  const policy: OutboundPolicy = {
+    what: "data url",
+    allowInsecure: options.allowInsecureUrls,
+    timeoutMs: options.fetchTimeoutMs,
+    maxRedirects: MAX_REDIRECTS,
+    seams: options.outboundSeams,
+  };
   const tooLarge = () => new BadInput(`data url: the response is larger than ${max} bytes`);
-  let response: Response;
+  let response: Awaited<ReturnType<typeof guardedFetch>>;
   try {
-    response = await (options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await guardedFetch(url, {}, policy);
   } catch (error) {
-    throw new TransientFailure(`data url: ${fetchFailure(error, timeoutMs)}`, { cause: error });
-  }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    const message = `data url answered HTTP ${response.status}`;
-    // A 4xx will answer the same next time; a 5xx (or an unfollowed 3xx) may not.
-    if (response.status >= 400 && response.status < 500) throw new BadInput(message);
-    throw new TransientFailure(message);
+    throw jobError(error, policy);
   }
   if (Number(response.headers.get("content-length")) > max) {
     await response.body?.cancel().catch(() => undefined);
@@ -122,7 +177,7 @@ async function fetchCapped(url: string, options: LoadDataOptions): Promise<strin
     try {
       chunk = await reader.read();
     } catch (error) {
-      throw new TransientFailure(`data url: ${fetchFailure(error, timeoutMs)}`, { cause: error });
+      throw jobError(error, policy);
     }
     if (chunk.done) break;
     total += chunk.value.byteLength;

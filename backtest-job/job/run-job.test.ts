@@ -39,6 +39,7 @@ function capture(lines: Record<string, unknown>[], base: Record<string, unknown>
   const write = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     void lines.push({ level, message, ...base, ...fields });
   return {
+    debug: write("debug"),
     info: write("info"),
     warn: write("warn"),
     error: write("error"),

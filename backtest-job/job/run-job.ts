@@ -24,7 +24,6 @@ export const JOB_SOURCE = "/zixly/backtest-job";
 export interface JobDeps {
   /** A publisher to K_SINK, without retries: results get retries on top, progress does not. */
   readonly connect?: (sinkUrl: string) => Publisher;
-  readonly fetch?: typeof fetch;
   /** JSON lines on stderr by default; each line gets the run, shard and traceparent. */
   readonly log?: Logger;
 }
@@ -103,7 +102,7 @@ async function runShard(
     backoffMs = work.publishBackoffMs;
     const { request } = work;
     log.info("shard started", { strategy: request.strategy, data: Object.keys(request.data)[0] });
-    const bars = await loadData(request.data, { ...work, fetch: deps.fetch });
+    const bars = await loadData(request.data, work);
     log.info("data loaded", { bars: bars.length });
 
     const progress = new ProgressReporter(

@@ -4,9 +4,9 @@ import { chownSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { freePort } from "../../test-support/free-port.ts";
 import type { Cleanup } from "./cleanup.ts";
 import { findExecutable, findPostgresBin } from "./executables.ts";
-import { freePort } from "./free-port.ts";
 
 const run = promisify(execFile);
 

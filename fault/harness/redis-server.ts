@@ -1,8 +1,8 @@
 // A Redis of the test's own: redis-server as a child on a free port, without persistence.
 import { type ChildProcess, spawn } from "node:child_process";
+import { freePort } from "../../test-support/free-port.ts";
 import type { Cleanup } from "./cleanup.ts";
 import { findExecutable } from "./executables.ts";
-import { freePort } from "./free-port.ts";
 import { LineRing } from "./ring-buffer.ts";
 import { until } from "./wait.ts";
 

@@ -1,5 +1,4 @@
 // api: runs, progress, results, cancellation, health and the dashboard; bearer auth when configured.
-import { timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import { type Publisher, SUMMARY_STATS } from "../../events/index.ts";
@@ -14,6 +13,7 @@ import {
 import { sendError } from "../../platform/http/send-error.ts";
 import type { Logger } from "../../platform/log.ts";
 import type { JobLauncher, ProgressStore, RunStore } from "../../platform/ports.ts";
+import { sameSecret } from "../../platform/same-secret.ts";
 import { dashboardRouter } from "./dashboard/dashboard-router.ts";
 import { runEvents } from "./dashboard/run-events.ts";
 import { runView } from "./run-view.ts";
@@ -61,10 +61,9 @@ function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> 
 }
 
 function bearer(token: string) {
-  const expected = Buffer.from(`Bearer ${token}`);
+  const expected = `Bearer ${token}`;
   return (req: Request, _res: Response, next: NextFunction) => {
-    const given = Buffer.from(req.headers.authorization ?? "");
-    if (given.length === expected.length && timingSafeEqual(given, expected)) next();
+    if (sameSecret(req.headers.authorization ?? "", expected)) next();
     else next(new Unauthorized("missing or wrong bearer token"));
   };
 }

@@ -56,6 +56,27 @@ describe("handleDeadLetter", () => {
     });
   });
 
+  it("keeps no credentials: not in the event's callbackUrl, nor in the answer, decoded or base64", async () => {
+    const callbackUrl = "http://user:pa55word@127.0.0.1:9/cb?token=t0ken-value";
+    const event = lettered({
+      knativeerrordata: base64(`callback to ${callbackUrl} answered 500`),
+    }).cloneWith({
+      data: { ...(failedShard(RUN, { index: 1, count: 2 }).data as object), callbackUrl },
+    });
+    expect(await handleDeadLetter(event, deps)).toBe("recorded");
+    const [letter] = await memory.deadLetters(10);
+    const kept = JSON.stringify(letter);
+    expect(kept).not.toMatch(/pa55word|t0ken-value/);
+    expect(letter?.reason).toBe(
+      "500: callback to http://***@127.0.0.1:9/cb?token=*** answered 500",
+    );
+    const stored = letter?.event as { knativeerrordata: string; data: { callbackUrl: string } };
+    expect(Buffer.from(stored.knativeerrordata, "base64").toString("utf8")).not.toContain(
+      "pa55word",
+    );
+    expect(stored.data.callbackUrl).toBe("http://***@127.0.0.1:9/cb?token=***");
+  });
+
   it("records a redelivered letter once", async () => {
     expect(await handleDeadLetter(lettered(), deps)).toBe("recorded");
     expect(await handleDeadLetter(lettered(), deps)).toBe("duplicate");

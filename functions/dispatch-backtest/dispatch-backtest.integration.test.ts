@@ -7,6 +7,7 @@ import { FakeJobLauncher } from "../test-support/fake-job-launcher.ts";
 import { requestedEvent, runIdFor } from "../test-support/fixtures.ts";
 import { type FlakyRunStore, flakyStore } from "../test-support/flaky-run-store.ts";
 import { type Listening, listen } from "../test-support/listen.ts";
+import { RecordingPublisher } from "../test-support/recording-publisher.ts";
 import { silentLogger } from "../test-support/silent-logger.ts";
 import type { DispatchDeps } from "./handler.ts";
 import { DISPATCH_BACKTEST, registerDispatch } from "./register.ts";
@@ -22,8 +23,10 @@ beforeAll(async () => {
     async (): Promise<DispatchDeps> => ({
       store: flaky.store,
       launcher,
+      publisher: new RecordingPublisher(),
       log: silentLogger(),
       sharding: { combinationsPerShard: 2, maxShards: 4 },
+      maxCombinations: 1000,
     }),
   );
   server = await listen(getTestServer(DISPATCH_BACKTEST));

@@ -1,7 +1,9 @@
 // Webhook authentication per source, always on the raw body: Standard Webhooks, GitHub, token.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { SourceConfig } from "../../platform/config.ts";
+import { addressMatcher } from "../../platform/http/client-address.ts";
 import { Forbidden, InvalidRequest, Unauthorized } from "../../platform/http/http-errors.ts";
+import { sameSecret } from "../../platform/same-secret.ts";
 
 /** What the webhook carried once authenticated. */
 export interface Authenticated {
@@ -28,18 +30,12 @@ function parseJson(rawBody: Buffer): unknown {
   }
 }
 
-function equalSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** Standard Webhooks: reject timestamps more than 5 minutes from now, either way. */
 const TOLERANCE_SECONDS = 5 * 60;
 
 // Standard Webhooks (spec v1) on node:crypto: HMAC-SHA256 over `${id}.${timestamp}.${body}`
 // with the base64-decoded key, any one `v1,` entry of the signature header passing, compared
-// in constant time. The `standardwebhooks` library signs our callbacks and checks this in
+// in constant time (platform/same-secret.ts). The `standardwebhooks` library signs our callbacks and checks this in
 // the tests; its pure-JS SHA-256 was the largest cost on the webhook path.
 function standardWebhooks(secret: string): Verifier {
   const key = Buffer.from(secret.slice("whsec_".length), "base64");
@@ -61,8 +57,7 @@ function standardWebhooks(secret: string): Verifier {
     const passes = signatures.split(" ").some((entry) => {
       const [version, value] = entry.split(",", 2);
       if (version !== "v1" || !value) return false;
-      const given = Buffer.from(value, "base64");
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return sameSecret(Buffer.from(value, "base64"), expected);
     });
     if (!passes) throw new Unauthorized("webhook-signature does not match the body");
     return { webhookId: id, body: parseJson(rawBody) };
@@ -76,25 +71,26 @@ function github(secret: string): Verifier {
     const given = headers["x-hub-signature-256"];
     if (!given) throw new Unauthorized("missing X-Hub-Signature-256 header");
     const expected = `sha256=${createHmac("sha256", secret).update(rawBody).digest("hex")}`;
-    if (!equalSecret(given, expected))
+    if (!sameSecret(given, expected))
       throw new Unauthorized("X-Hub-Signature-256 does not match the body");
     return { webhookId: headers["x-github-delivery"], body: parseJson(rawBody) };
   };
 }
 
 // TradingView: no signature header, so a shared token travels in the JSON body, optionally
-// with an IP allow-list; the body hash is the idempotency key.
+// with an allow-list of addresses and CIDR ranges; the body hash is the idempotency key. `ip`
+// is the client address the adapter took from the trusted proxy hop (client-address.ts).
 function token(expected: string, allowIps: readonly string[]): Verifier {
+  const allowed = addressMatcher(allowIps);
   return ({ rawBody, ip }) => {
-    const normalizedIp = ip.replace(/^::ffff:/, "");
-    if (allowIps.length && !allowIps.includes(normalizedIp)) {
-      throw new Forbidden(`client address ${normalizedIp} is not allowed for this source`);
+    if (allowIps.length && !allowed(ip)) {
+      throw new Forbidden(`client address ${ip} is not allowed for this source`);
     }
     const body = parseJson(rawBody);
     const given =
       typeof body === "object" && body !== null ? (body as { token?: unknown }).token : undefined;
     if (typeof given !== "string") throw new Unauthorized("missing token in the body");
-    if (!equalSecret(given, expected)) throw new Unauthorized("token does not match");
+    if (!sameSecret(given, expected)) throw new Unauthorized("token does not match");
     const { token: _removed, ...rest } = body as Record<string, unknown>;
     return { webhookId: undefined, body: rest };
   };

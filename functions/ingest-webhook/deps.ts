@@ -1,5 +1,6 @@
 // Builds ingest-webhook's dependencies from the process's function context.
 import type { FunctionContext } from "../../platform/function-context.ts";
+import { compileTrust } from "../../platform/http/client-address.ts";
 import { verifierFor } from "./authenticate.ts";
 import type { IngestDeps } from "./handler.ts";
 
@@ -20,5 +21,6 @@ export function ingestDeps(ctx: FunctionContext): IngestDeps {
       allowInsecureUrls: ctx.config.ALLOW_INSECURE_URLS,
     },
     publicUrl: ctx.publicUrl,
+    trustProxy: compileTrust(ctx.config.TRUSTED_PROXIES),
   };
 }

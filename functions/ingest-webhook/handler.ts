@@ -32,6 +32,11 @@ export interface IngestDeps {
   };
   /** Base URL for statusUrl, e.g. http://localhost:8080. */
   readonly publicUrl: string;
+  /**
+   * Which hops' X-Forwarded-For the HTTP adapters believe when they take the client address
+   * (TRUSTED_PROXIES, platform/http/client-address.ts); absent, the client is the TCP peer.
+   */
+  readonly trustProxy?: (address: string, hop: number) => boolean;
 }
 
 /** One webhook delivery, as the HTTP layer hands it over. */

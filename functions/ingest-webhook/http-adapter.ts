@@ -1,18 +1,11 @@
 // Adapts functions-framework's request/response to handleWebhook, with errors mapped in one place.
 import type { Request, Response } from "express";
-import { sendError } from "../../platform/http/send-error.ts";
-import { createLogger } from "../../platform/log.ts";
+import { clientAddress } from "../../platform/http/client-address.ts";
+import { decodePathSegment } from "../../platform/http/path-segment.ts";
 import { recordWebhook } from "../../platform/metrics/metrics.ts";
-import {
-  acceptedOutcome,
-  webhookOutcomeOf,
-  webhookSourceLabel,
-} from "../../platform/metrics/webhook-outcome.ts";
-
-// Used when the dependencies themselves failed to start (a database down at boot, say).
-const fallbackLog = createLogger("ingest-webhook");
-
+import { acceptedOutcome, webhookSourceLabel } from "../../platform/metrics/webhook-outcome.ts";
 import { handleWebhook, type IngestDeps } from "./handler.ts";
+import { answerWebhookFailure } from "./webhook-failure.ts";
 
 function headerMap(req: Request): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -23,6 +16,8 @@ function headerMap(req: Request): Record<string, string | undefined> {
 /**
  * The HTTP function: `POST /webhooks/:source`. functions-framework has read the body, but
  * signatures are checked on `req.rawBody`, the bytes as sent, and the JSON is parsed here.
+ * What functions-framework refuses before this runs (a path it cannot decode, a body its
+ * parsers reject) is answered by platform/http/framework-errors.ts.
  */
 export function ingestHttp(deps: () => Promise<IngestDeps>) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -42,18 +37,17 @@ export function ingestHttp(deps: () => Promise<IngestDeps>) {
       const rawBody = (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
       const accepted = await handleWebhook(
         {
-          source: decodeURIComponent(match[1]),
+          source: decodePathSegment(match[1], "webhook source"),
           headers: headerMap(req),
           rawBody,
-          ip: req.socket.remoteAddress ?? "",
+          ip: clientAddress(req, d.trustProxy),
         },
         d,
       );
       recordWebhook(source, acceptedOutcome(accepted));
       res.status(202).json({ runId: accepted.runId, statusUrl: accepted.statusUrl });
     } catch (error) {
-      recordWebhook(source, webhookOutcomeOf(error));
-      sendError(res, error, (m, f) => (d?.log ?? fallbackLog).error(m, f));
+      answerWebhookFailure(res, error, source, d?.log);
     }
   };
 }

@@ -2,18 +2,11 @@
 
 import type { z } from "zod";
 import { EngineError } from "../../backtest-job/engine/errors.ts";
-import { countCombinations, gridAxes, MAX_CARTESIAN } from "../../backtest-job/engine/grid.ts";
+import { cartesianLimit, countCombinations, gridAxes } from "../../backtest-job/engine/grid.ts";
 import { getStrategy } from "../../backtest-job/engine/strategies/index.ts";
 import { type BacktestRequest, BacktestRequestSchema } from "../../events/index.ts";
 import { escapeUnstorable } from "../../events/storable-text.ts";
 import { InvalidRequest, type Issue } from "../../platform/http/http-errors.ts";
-
-/**
- * Before constraints, a grid may be at most this many times the cap. Counting is arithmetic
- * and costs nothing like this, but every shard of the Job enumerates (and allocates) the
- * whole cartesian product in planSweep, so the product stays a bounded multiple of the cap.
- */
-const CARTESIAN_FACTOR = 20;
 
 /** A valid request and its number of combinations. */
 export interface ValidRequest {
@@ -43,11 +36,7 @@ function engineCheck(request: BacktestRequest, cap: number): number {
   try {
     const strategy = getStrategy(request.strategy);
     // Refused before any value is expanded, and never more than the Job itself accepts.
-    const axes = gridAxes(
-      strategy,
-      request.params,
-      Math.min(cap * CARTESIAN_FACTOR, MAX_CARTESIAN),
-    );
+    const axes = gridAxes(strategy, request.params, cartesianLimit(cap));
     const combinations = countCombinations(strategy, axes);
     if (combinations === 0) {
       const rules = strategy.constraints.map((c) => c.message).join("; ");

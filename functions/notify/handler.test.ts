@@ -8,8 +8,9 @@ import {
   createEvent,
   type ZixlyEvent,
 } from "../../events/index.ts";
+import type { Logger } from "../../platform/log.ts";
 import { MemoryRunStore } from "../../platform/memory/memory-run-store.ts";
-import { urlRefusal } from "../../platform/url-policy.ts";
+import { PRIVATE_TARGET, urlRefusal } from "../../platform/url-policy.ts";
 import { requestedEvent, runIdFor, TRACEPARENT } from "../test-support/fixtures.ts";
 import { DatabaseDown, type FlakyRunStore, flakyStore } from "../test-support/flaky-run-store.ts";
 import { type Listening, listen, recordingReceiver } from "../test-support/listen.ts";
@@ -123,7 +124,9 @@ describe("handleFinalEvent", () => {
 
   it("throws when the receiver answers 500, so the broker retries, and sends again then", async () => {
     receiver.status = 500;
-    await expect(handleFinalEvent(completed(), deps)).rejects.toThrow(/answered 500/);
+    await expect(handleFinalEvent(completed(), deps)).rejects.toThrow(
+      "callback: the server answered with an error (HTTP 5xx)",
+    );
     receiver.status = 200;
     expect(await handleFinalEvent(completed(), deps)).toBe("sent");
     expect(receiver.requests).toHaveLength(2);
@@ -144,7 +147,7 @@ describe("handleFinalEvent", () => {
     });
     try {
       await expect(handleFinalEvent(completed(`${redirecting.url}/hook`), deps)).rejects.toThrow(
-        /answered 307/,
+        "callback: the server answered with a redirect, which is not followed",
       );
       expect(inside.requests).toHaveLength(0);
     } finally {
@@ -175,6 +178,56 @@ describe("handleFinalEvent", () => {
     expect(receiver.requests).toHaveLength(0);
   });
 
+  it("refuses a name that resolves to a private address, at connect, without a retry", async () => {
+    // The name passes the early check; only its resolved address gives it away.
+    const strict = {
+      ...deps,
+      allowInsecure: false,
+      outboundSeams: { resolve: async () => [{ address: "10.9.8.7", family: 4 }] },
+    };
+    expect(await handleFinalEvent(completed("https://hooks.example.com/hook"), strict)).toBe(
+      "refused",
+    );
+    expect(await flaky.store.wasProcessed("notify-callback", `${RUN}/completed`)).toBe(false);
+  });
+
+  it("says what failed without the receiver's answer, and logs no credentials or hook path", async () => {
+    const lines: string[] = [];
+    const log: Logger = {
+      debug: (m, f) => void lines.push(JSON.stringify({ m, ...f })),
+      info: (m, f) => void lines.push(JSON.stringify({ m, ...f })),
+      warn: (m, f) => void lines.push(JSON.stringify({ m, ...f })),
+      error: (m, f) => void lines.push(JSON.stringify({ m, ...f })),
+      child: () => log,
+    };
+    const leaky = await listen((_req, res) =>
+      res.writeHead(502).end("upstream db-7.internal down"),
+    );
+    try {
+      const error = await handleFinalEvent(
+        completed(`${leaky.url}/hooks/T0KEN-in-path?sig=s3cret`),
+        { ...deps, log },
+      ).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).toBe("callback: the server answered with an error (HTTP 5xx)");
+      expect(
+        await handleFinalEvent(completed("https://user:pw-s3cret@hooks.example.com/"), {
+          ...deps,
+          log,
+        }),
+      ).toBe("refused");
+    } finally {
+      await leaky.close();
+    }
+    const logged = lines.join("\n");
+    expect(logged).toContain("callback failed");
+    for (const secret of ["db-7.internal", "T0KEN-in-path", "s3cret"]) {
+      expect(logged).not.toContain(secret);
+    }
+  });
+
   it("acknowledges events it cannot use as invalid", async () => {
     expect(await handleFinalEvent(requestedEvent(RUN), deps)).toBe("invalid");
     const raw: CloudEventV1<unknown> = {
@@ -194,16 +247,19 @@ describe("the callback URL policy (urlRefusal, as notify applies it)", () => {
     ["not a url", false, "not a URL"],
     ["not a url", true, "not a URL"],
     ["http://hooks.example.com/x", false, "must use https"],
-    ["https://localhost/x", false, "may not point at a private or local address"],
-    ["https://127.0.0.1/x", false, "may not point at a private or local address"],
-    ["https://10.1.2.3/x", false, "may not point at a private or local address"],
-    ["https://172.16.0.1/x", false, "may not point at a private or local address"],
-    ["https://172.31.255.255/x", false, "may not point at a private or local address"],
-    ["https://192.168.1.1/x", false, "may not point at a private or local address"],
-    ["https://169.254.169.254/x", false, "may not point at a private or local address"],
-    ["https://0.0.0.0/x", false, "may not point at a private or local address"],
-    ["https://[::1]/x", false, "may not point at a private or local address"],
-    ["https://[fd00::1]/x", false, "may not point at a private or local address"],
+    ["https://localhost/x", false, PRIVATE_TARGET],
+    ["https://localhost./x", false, PRIVATE_TARGET],
+    ["https://127.0.0.1/x", false, PRIVATE_TARGET],
+    ["https://10.1.2.3/x", false, PRIVATE_TARGET],
+    ["https://172.16.0.1/x", false, PRIVATE_TARGET],
+    ["https://172.31.255.255/x", false, PRIVATE_TARGET],
+    ["https://192.168.1.1/x", false, PRIVATE_TARGET],
+    ["https://169.254.169.254/x", false, PRIVATE_TARGET],
+    ["https://0.0.0.0/x", false, PRIVATE_TARGET],
+    ["https://[::1]/x", false, PRIVATE_TARGET],
+    ["https://[fd00::1]/x", false, PRIVATE_TARGET],
+    ["https://user:pw@hooks.example.com/x", false, "may not contain a user name or password"],
+    ["file:///etc/passwd", true, "must use http or https"],
     ["https://hooks.example.com/x", false, undefined],
     ["https://172.32.0.1/x", false, undefined],
     // Host names that merely start like a private prefix are public.

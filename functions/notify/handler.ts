@@ -11,8 +11,15 @@ import {
   NotOurEvent,
 } from "../../events/index.ts";
 import type { Logger } from "../../platform/log.ts";
+import type { ConnectorSeams } from "../../platform/outbound/checked-connector.ts";
+import {
+  guardedFetch,
+  type OutboundPolicy,
+  outboundError,
+} from "../../platform/outbound/guarded-fetch.ts";
+import { OutboundRefused } from "../../platform/outbound/outbound-errors.ts";
 import type { RunStore } from "../../platform/ports.ts";
-import { urlRefusal } from "../../platform/url-policy.ts";
+import { checkUrl } from "../../platform/url-policy.ts";
 
 /** What notify needs. */
 export interface NotifyDeps {
@@ -21,12 +28,14 @@ export interface NotifyDeps {
   /** Signs callbacks (Standard Webhooks). */
   readonly signer: Webhook;
   readonly log: Logger;
+  /** The whole callback, connection to answer. */
   readonly timeoutMs: number;
   /** Allow http:// and private addresses as callback targets (local use and tests). */
   readonly allowInsecure: boolean;
   /** Base URL for the run's status link in the callback. */
   readonly publicUrl: string;
-  readonly fetch?: typeof fetch;
+  /** For tests: name resolution and dialling of callbacks (platform/outbound). */
+  readonly outboundSeams?: ConnectorSeams;
 }
 
 /** The processed-events namespace of delivered callbacks. */
@@ -59,11 +68,13 @@ export async function handleFinalEvent(
   const data = event.data as BacktestCompleted | BacktestFailed;
   const log = deps.log.child({ runId: data.runId, eventId: raw.id, traceparent: raw.traceparent });
   if (!data.callbackUrl) return "no-callback";
-  const refusal = urlRefusal(data.callbackUrl, deps.allowInsecure);
-  if (refusal) {
-    log.warn("callback refused", { callbackUrl: data.callbackUrl, refusal });
+  // The URL's origin only: a path or query may hold the receiver's secret (a hook token).
+  const checked = checkUrl(data.callbackUrl, deps.allowInsecure);
+  if (!checked.ok) {
+    log.warn("callback refused", { refusal: checked.reason, detail: checked.detail });
     return "refused";
   }
+  const callback = { callbackOrigin: checked.url.origin };
   // Keyed by the event id alone: a run's final event has one id (`${runId}/completed`)
   // whichever function published it (record-result, the api, the reaper's re-publish).
   if (await deps.store.wasProcessed(CALLBACKS, raw.id)) return "duplicate";
@@ -75,23 +86,46 @@ export async function handleFinalEvent(
     ...rest,
   });
   const now = new Date();
-  const response = await (deps.fetch ?? fetch)(callbackUrl, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": raw.id,
-      "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
-      "webhook-signature": deps.signer.sign(raw.id, now, body),
-      ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
-    },
-    body,
-    // A redirect is an answer, not an address to follow: it could lead past urlRefusal.
-    redirect: "manual",
-    signal: AbortSignal.timeout(deps.timeoutMs),
-  });
-  await response.arrayBuffer().catch(() => undefined);
-  if (!response.ok) throw new Error(`callback to ${callbackUrl} answered ${response.status}`);
+  const policy: OutboundPolicy = {
+    what: "callback",
+    allowInsecure: deps.allowInsecure,
+    timeoutMs: deps.timeoutMs,
+    // A redirect is an answer, not an address to follow: a 3xx fails the callback.
+    maxRedirects: 0,
+    seams: deps.outboundSeams,
+  };
+  let status: number;
+  try {
+    const response = await guardedFetch(
+      callbackUrl,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "webhook-id": raw.id,
+          "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+          "webhook-signature": deps.signer.sign(raw.id, now, body),
+          ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
+        },
+        body,
+      },
+      policy,
+    );
+    status = response.status;
+    // The receiver's answer is not read, only drained, so it never reaches a log.
+    await response.body?.cancel().catch(() => undefined);
+  } catch (caught) {
+    const error = outboundError(caught, policy);
+    if (error instanceof OutboundRefused) {
+      // What the name resolved to is the policy's business, final: no retry will change it.
+      log.warn("callback refused", { ...callback, refusal: error.reason, detail: error.message });
+      return "refused";
+    }
+    log.warn("callback failed", { ...callback, reason: error.reason, detail: error.message });
+    // Thrown, so the broker retries with backoff; the message names the class of failure only.
+    throw new Error(error.publicMessage, { cause: error });
+  }
   await deps.store.markProcessed(CALLBACKS, raw.id);
-  log.info("callback sent", { callbackUrl, status: response.status });
+  log.info("callback sent", { ...callback, status });
   return "sent";
 }

@@ -37,7 +37,10 @@ let deps: RecordDeps;
 const RUN = runIdFor("record");
 const SHARD0 = { index: 0, count: 2 };
 const SHARD1 = { index: 1, count: 2 };
-/** Shard 0 in two parts, shard 1 in one: four rows in all. */
+/**
+ * Shard 0 in two parts, shard 1 in one: four rows in all. As the engine shards, shard i of 2
+ * has every second combination from i: 0 and 2, then 1 and 3.
+ */
 const parts = {
   s0p0: () =>
     completedPart(
@@ -47,14 +50,14 @@ const parts = {
       [row(0, [5, 20], { sharpeRatio: 0.5 })],
       best(0, [5, 20], 0.5),
     ),
-  s0p1: () => completedPart(RUN, SHARD0, { index: 1, count: 2 }, [row(1, [5, 40])]),
+  s0p1: () => completedPart(RUN, SHARD0, { index: 1, count: 2 }, [row(2, [10, 20])]),
   s1p0: () =>
     completedPart(
       RUN,
       SHARD1,
       { index: 0, count: 1 },
-      [row(2, [10, 20], { sharpeRatio: 1.5 }), row(3, [10, 40])],
-      best(2, [10, 20], 1.5),
+      [row(1, [5, 40], { sharpeRatio: 1.5 }), row(3, [10, 40])],
+      best(1, [5, 40], 1.5),
     ),
 };
 
@@ -111,7 +114,7 @@ describe("handleShardEvent: shard.completed", () => {
       offset: 0,
     });
     expect(results.map((r) => [r.comboIndex, r.params, r.stats.sharpeRatio])).toEqual([
-      [2, { fast: 10, slow: 20 }, 1.5],
+      [1, { fast: 5, slow: 40 }, 1.5],
       [3, { fast: 10, slow: 40 }, 1],
     ]);
     expect(publisher.events).toHaveLength(0);
@@ -132,7 +135,7 @@ describe("handleShardEvent: shard.completed", () => {
 
     const run = await memory.getRun(RUN);
     expect(run).toMatchObject({ status: "succeeded", rowsRecorded: 4 });
-    expect(run?.best).toMatchObject({ comboIndex: 2, params: { fast: 10, slow: 20 } });
+    expect(run?.best).toMatchObject({ comboIndex: 1, params: { fast: 5, slow: 40 } });
     expect(publisher.events).toHaveLength(1);
     const event = publisher.events[0];
     expect(event.type).toBe(backtestCompleted.type);
@@ -146,7 +149,7 @@ describe("handleShardEvent: shard.completed", () => {
       combinations: 4,
       callbackUrl: REQUEST.callbackUrl,
       label: REQUEST.label,
-      best: { params: { fast: 10, slow: 20 }, stats: { sharpeRatio: 1.5, returnPct: 15 } },
+      best: { params: { fast: 5, slow: 40 }, stats: { sharpeRatio: 1.5, returnPct: 15 } },
     });
     expect(await memory.finalEventPublished(RUN)).toBe(true);
     expect(await progress.get(RUN)).toBeUndefined();
@@ -264,6 +267,75 @@ describe("handleShardEvent: shard.failed", () => {
     flaky.fail();
     await expect(handleShardEvent(failedShard(RUN, SHARD0), deps)).rejects.toThrow(DatabaseDown);
     expect(publisher.events).toHaveLength(0);
+  });
+});
+
+describe("handleShardEvent: events their run contradicts", () => {
+  /** A part of shard 0 (combinations 0 and 2 of 4) with `patch` over its data. */
+  function forgedPart(patch: Record<string, unknown>) {
+    const event = parts.s0p0();
+    return event.cloneWith({ data: { ...(event.data as Record<string, unknown>), ...patch } });
+  }
+
+  it.each([
+    ["another shard count", { shard: { index: 0, count: 3 } }],
+    ["a row of another shard", { rows: [row(1, [5, 40])] }],
+    ["a row past the run's combinations", { rows: [row(4, [5, 40])] }],
+    [
+      "more rows than the shard has",
+      { rows: [row(0, [5, 20]), row(0, [5, 20]), row(2, [10, 20])] },
+    ],
+    ["more parts than the shard could need", { part: { index: 0, count: 500 } }],
+    ["a row wider than paramNames", { rows: [[0, [5, 20, 1], row(0, [5, 20])[2]]] }],
+    ["a best of another shard", { best: best(1, [5, 40], 9) }],
+    [
+      "more evaluated than the shard has",
+      { metrics: { evaluated: 3, elapsedMs: 1, barEvaluationsPerSecond: 1 } },
+    ],
+  ])("drops a shard.completed with %s, storing nothing", async (_, patch) => {
+    expect(await handleShardEvent(forgedPart(patch), deps)).toBe("invalid");
+    const run = await memory.getRun(RUN);
+    expect(run).toMatchObject({ status: "running", rowsRecorded: 0 });
+    // The real parts still complete the run: the forged one blocked nothing.
+    for (const part of Object.values(parts)) await handleShardEvent(part(), deps);
+    expect(await memory.getRun(RUN)).toMatchObject({ status: "succeeded", rowsRecorded: 4 });
+  });
+
+  it("drops a shard.failed with another shard count: the run goes on", async () => {
+    expect(await handleShardEvent(failedShard(RUN, { index: 2, count: 3 }), deps)).toBe("invalid");
+    expect((await memory.getRun(RUN))?.status).toBe("running");
+    expect(launcher.cancels).toEqual([]);
+    expect(publisher.events).toHaveLength(0);
+  });
+
+  it("drops progress whose total is not the shard's, or past its total", async () => {
+    expect(await handleShardEvent(progressOf(RUN, SHARD0, 1, 119_301), deps)).toBe("invalid");
+    expect(await handleShardEvent(progressOf(RUN, SHARD0, 3, 2), deps)).toBe("invalid");
+    expect(await handleShardEvent(progressOf(RUN, { index: 0, count: 1 }, 1, 4), deps)).toBe(
+      "invalid",
+    );
+    expect(await progress.get(RUN)).toBeUndefined();
+  });
+
+  it("ignores shard events of a run that does not exist", async () => {
+    const ghost = runIdFor("ghost");
+    expect(
+      await handleShardEvent(
+        completedPart(ghost, SHARD0, { index: 0, count: 1 }, [row(0, [5, 20])]),
+        deps,
+      ),
+    ).toBe("ignored");
+    expect(await handleShardEvent(failedShard(ghost, SHARD0), deps)).toBe("ignored");
+    expect(await handleShardEvent(progressOf(ghost, SHARD0, 1, 2), deps)).toBe("ignored");
+    expect(await memory.getRun(ghost)).toBeUndefined();
+    expect(await progress.get(ghost)).toBeUndefined();
+  });
+
+  it("drops progress, without throwing, when the run cannot be read", async () => {
+    flaky.fail();
+    expect(await handleShardEvent(progressOf(RUN, SHARD0, 1, 2), deps)).toBe("ignored");
+    flaky.heal();
+    expect(await progress.get(RUN)).toBeUndefined();
   });
 });
 

@@ -20,6 +20,7 @@ import {
   recordShardSucceeded,
 } from "../../platform/metrics/metrics.ts";
 import type { JobLauncher, ProgressStore, RunStore } from "../../platform/ports.ts";
+import { problemWith } from "./check-against-run.ts";
 
 /** What record-result needs. */
 export interface RecordDeps {
@@ -44,7 +45,9 @@ export type RecordOutcome =
 /**
  * Handles shard.completed, shard.failed and shard.progress. Database faults throw, so the
  * broker redelivers and the rows land once Postgres is back; an invalid event is logged
- * and acknowledged, because redelivering it cannot make it valid.
+ * and acknowledged, because redelivering it cannot make it valid. So is an event that its
+ * run, as stored, contradicts (check-against-run.ts: another shard count, rows of another
+ * shard, more rows or parts than the shard has), and one of a run that does not exist.
  */
 export async function handleShardEvent(
   raw: CloudEventV1<unknown>,
@@ -64,12 +67,24 @@ export async function handleShardEvent(
   const traceparent = typeof raw.traceparent === "string" ? raw.traceparent : undefined;
   const log = deps.log.child({ eventId: raw.id, traceparent });
   switch (event.type) {
-    case shardProgress.type:
-      return progress(event.data as ShardProgress, deps, log);
-    case shardCompleted.type:
-      return completed(event.data as ShardCompleted, deps, log, traceparent);
+    case shardProgress.type: {
+      const data = event.data as ShardProgress;
+      // Best-effort like progress itself: with the database down, progress waits for the next.
+      const fit = await fitsItsRun(data, deps, log).catch((error: unknown) => {
+        log.warn("progress not checked, dropped", { runId: data.runId, error: String(error) });
+        return "ignored" as const;
+      });
+      return fit === true ? progress(data, deps, log) : fit;
+    }
+    case shardCompleted.type: {
+      const data = event.data as ShardCompleted;
+      const fit = await fitsItsRun(data, deps, log);
+      return fit === true ? completed(data, deps, log, traceparent) : fit;
+    }
     case shardFailed.type: {
       const data = event.data as ShardFailed;
+      const fit = await fitsItsRun(data, deps, log);
+      if (fit !== true) return fit;
       const outcome = await failed(data, deps, log, traceparent);
       // Every reported failure counts once handled, not only the one that failed the run;
       // a delivery that threw is counted by its redelivery, and an exact duplicate twice.
@@ -79,6 +94,30 @@ export async function handleShardEvent(
     default:
       return "ignored";
   }
+}
+
+/**
+ * True when the event may be what its run's shard did; otherwise it is logged and the
+ * outcome to acknowledge it with: `ignored` for an unknown run, `invalid` for a contradiction.
+ */
+async function fitsItsRun(
+  data: ShardCompleted | ShardFailed | ShardProgress,
+  deps: RecordDeps,
+  log: Logger,
+): Promise<true | "ignored" | "invalid"> {
+  const run = await deps.store.getRun(data.runId);
+  if (!run) {
+    log.info("shard event of an unknown run acknowledged and dropped", { runId: data.runId });
+    return "ignored";
+  }
+  const problem = problemWith(run, data);
+  if (problem === undefined) return true;
+  log.warn("shard event contradicts its run; acknowledged and dropped", {
+    runId: data.runId,
+    shard: data.shard,
+    reason: problem,
+  });
+  return "invalid";
 }
 
 // Progress is best-effort: a cache outage must not hold up results.

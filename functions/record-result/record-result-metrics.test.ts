@@ -47,9 +47,9 @@ describe("record-result metrics", () => {
     const s0p0 = () =>
       completedPart(runId, { index: 0, count: 2 }, { index: 0, count: 2 }, [row(0, [5, 20])]);
     const s0p1 = () =>
-      completedPart(runId, { index: 0, count: 2 }, { index: 1, count: 2 }, [row(1, [5, 40])]);
+      completedPart(runId, { index: 0, count: 2 }, { index: 1, count: 2 }, [row(2, [10, 20])]);
     const s1p0 = () =>
-      completedPart(runId, { index: 1, count: 2 }, { index: 0, count: 1 }, [row(2, [10, 20])]);
+      completedPart(runId, { index: 1, count: 2 }, { index: 0, count: 1 }, [row(1, [5, 40])]);
 
     await handleShardEvent(s0p0(), deps);
     await handleShardEvent(s0p0(), deps); // a redelivery

@@ -96,7 +96,7 @@ describe("record-result over functions-framework", () => {
   it("answers 500 when the store is down, so Knative redelivers, and stores on the retry", async () => {
     const runId = runIdFor("ff-record-down");
     await runningRun(runId);
-    const part = completedPart(runId, { index: 0, count: 2 }, { index: 0, count: 1 }, [
+    const part = completedPart(runId, { index: 0, count: 1 }, { index: 0, count: 1 }, [
       row(0, [5, 20]),
     ]);
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});

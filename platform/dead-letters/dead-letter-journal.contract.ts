@@ -87,6 +87,24 @@ export function runDeadLetterJournalContract(
       expect(taken.map((t) => t.letter.event)).toEqual([JSON.parse(JSON.stringify(event)), null]);
     });
 
+    it("keeps no credentials: a callback URL's userinfo and query values are stored as ***", async () => {
+      const callbackUrl = "http://user:pa55word@127.0.0.1:9/cb?token=t0ken-value";
+      const letter = letterFor("e-secret", {
+        reason: `500: callback to ${callbackUrl} failed`,
+        event: { id: "e-secret", data: { runId: "r-3", callbackUrl } },
+      });
+      await journal.append(letter);
+      const [taken] = await journal.take(10);
+      const kept = JSON.stringify(taken);
+      expect(kept).not.toContain("pa55word");
+      expect(kept).not.toContain("t0ken-value");
+      expect(taken?.letter.event).toEqual({
+        id: "e-secret",
+        data: { runId: "r-3", callbackUrl: "http://***@127.0.0.1:9/cb?token=***" },
+      });
+      expect(taken?.id).toBe(deadLetterId(taken!.letter));
+    });
+
     it("keeps the first of two letters with one id: the same event refused by the same subscriber", async () => {
       expect(await journal.append(letterFor("e-1"))).toBe(true);
       expect(await journal.append(letterFor("e-1", { reason: "503: later" }))).toBe(false);

@@ -24,7 +24,8 @@ export interface JournalledLetter {
 export interface DeadLetterJournal {
   /**
    * Stores `letter` durably under {@link deadLetterId}; resolves once it is written. False when
-   * a letter of that id is journalled already: the first one is kept.
+   * a letter of that id is journalled already: the first one is kept. What is stored, and so
+   * handed back by `take`, is the letter without credentials (redact-letter.ts).
    */
   append(letter: DeadLetter): Promise<boolean>;
   /** Up to `limit` (a whole number >= 1) letters that are not leased, oldest first, leased now. */

@@ -14,6 +14,7 @@ import {
   journalled,
   parseEntry,
 } from "./dead-letter-journal.ts";
+import { redactLetter } from "./redact-letter.ts";
 
 /** Where the files go, the lease and the clock. */
 export interface FileDeadLetterJournalOptions {
@@ -68,7 +69,8 @@ export class FileDeadLetterJournal implements DeadLetterJournal {
     return journal;
   }
 
-  append(letter: DeadLetter): Promise<boolean> {
+  append(received: DeadLetter): Promise<boolean> {
+    const letter = redactLetter(received);
     const id = deadLetterId(letter);
     const pending = this.#appending.get(id);
     if (pending) return pending.then(() => false);

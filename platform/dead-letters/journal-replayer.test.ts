@@ -21,7 +21,13 @@ beforeEach(() => {
   store = new MemoryRunStore();
   journal = flaky<DeadLetterJournal>(new MemoryDeadLetterJournal());
   warnings = [];
-  log = { info: () => {}, warn: (m) => void warnings.push(m), error: () => {}, child: () => log };
+  log = {
+    debug: () => {},
+    info: () => {},
+    warn: (m) => void warnings.push(m),
+    error: () => {},
+    child: () => log,
+  };
 });
 afterEach(async () => {
   await replayer?.stop();

@@ -11,6 +11,7 @@ import {
   type JournalledLetter,
   journalled,
 } from "./dead-letter-journal.ts";
+import { redactLetter } from "./redact-letter.ts";
 
 /** The lease and the clock; tests pass a manual clock. */
 export interface MemoryDeadLetterJournalOptions {
@@ -32,7 +33,8 @@ export class MemoryDeadLetterJournal implements DeadLetterJournal {
     this.#now = options.now ?? Date.now;
   }
 
-  async append(letter: DeadLetter): Promise<boolean> {
+  async append(received: DeadLetter): Promise<boolean> {
+    const letter = redactLetter(received);
     const id = deadLetterId(letter);
     if (this.#entries.has(id)) return false;
     this.#entries.set(id, entryOf(letter, this.#now()));

@@ -1,6 +1,6 @@
 // recordDeadLetterSafely: the store first, the journal when the store fails, an error only when both do.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Logger } from "../log.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { MemoryRunStore } from "../memory/memory-run-store.ts";
 import type { RunStore } from "../ports.ts";
 import { letterFor } from "./dead-letter-journal.contract.ts";
@@ -13,7 +13,7 @@ import {
 } from "./record-dead-letter-safely.ts";
 import { type Flaky, flaky, Unavailable } from "./test-support/flaky.ts";
 
-const log: Logger = { info: () => {}, warn: () => {}, error: () => {}, child: () => log };
+const log: Logger = silentLogger();
 
 let memory: MemoryRunStore;
 let store: Flaky<RunStore>;
@@ -42,6 +42,23 @@ describe("recordDeadLetterSafely", () => {
       "duplicate",
     );
     expect(await memory.deadLetters(10)).toHaveLength(1);
+  });
+
+  it("keeps no credentials in the store nor in the journal", async () => {
+    const secretLetter = (id: string) =>
+      letterFor(id, {
+        reason: "500: POST http://u:pa55word@h/cb?token=t0ken-value failed",
+        event: { id, data: { callbackUrl: "https://u:pa55word@h/cb?token=t0ken-value" } },
+      });
+    expect(await recordDeadLetterSafely(secretLetter("e-1"), deps)).toBe("recorded");
+    store.fail();
+    expect(await recordDeadLetterSafely(secretLetter("e-2"), deps)).toBe("journalled");
+    store.heal();
+    const kept = JSON.stringify([await memory.deadLetters(10), await journal.value.take(10)]);
+    expect(kept).toContain("https://***@h/cb?token=***");
+    expect(kept).not.toMatch(/pa55word|t0ken-value/);
+    // The same letter with its secrets is still the same letter: recorded once.
+    expect(await recordDeadLetterSafely(secretLetter("e-1"), deps)).toBe("duplicate");
   });
 
   it("journals the letter when the store is down, once", async () => {

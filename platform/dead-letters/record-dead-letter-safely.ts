@@ -2,6 +2,7 @@
 import type { Logger } from "../log.ts";
 import type { DeadLetter, RunStore } from "../ports.ts";
 import { type DeadLetterJournal, deadLetterId, deadLetterKey } from "./dead-letter-journal.ts";
+import { redactLetter } from "./redact-letter.ts";
 
 /**
  * What became of a letter: `recorded` in the store, a `duplicate` of one kept before (in the
@@ -43,15 +44,17 @@ export class DeadLetterNotKept extends Error {
  * store fails, appends it to the journal, from which {@link replayJournal} moves it later.
  * Throws {@link DeadLetterNotKept} only when both fail (or the store fails and there is no
  * journal), so a broker's retry is asked for only when the letter would otherwise be lost.
+ * What is kept, in either, is the letter without credentials ({@link redactLetter}).
  *
  * @example
  * // The embedded broker's deadLetter callback:
  * deadLetter: (letter) => recordDeadLetterSafely(letter, { store, journal, log }).then(() => {}),
  */
 export async function recordDeadLetterSafely(
-  letter: DeadLetter,
+  received: DeadLetter,
   deps: SafeDeadLetterDeps,
 ): Promise<DeadLetterOutcome> {
+  const letter = redactLetter(received);
   let storeError: unknown;
   try {
     return await recordInStore(letter, deps.store, deps.log);
@@ -83,12 +86,14 @@ export async function recordDeadLetterSafely(
  * processed, marked after the insert. Throws while the store cannot say whether the letter is
  * there or cannot insert it. Once the insert succeeded the letter is kept, so a failed mark is
  * only logged: the cost is that a redelivery could record it a second time, never none.
+ * The store gets the letter without credentials ({@link redactLetter}), journalled or not.
  */
 export async function recordInStore(
-  letter: DeadLetter,
+  received: DeadLetter,
   store: RunStore,
   log: Logger,
 ): Promise<"recorded" | "duplicate"> {
+  const letter = redactLetter(received);
   const key = deadLetterKey(letter);
   if (await store.wasProcessed(DEAD_LETTER_DEDUPE_SOURCE, key)) return "duplicate";
   await store.recordDeadLetter(letter);

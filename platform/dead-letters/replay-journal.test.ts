@@ -11,7 +11,13 @@ import { recordDeadLetterSafely } from "./record-dead-letter-safely.ts";
 import { type DeadLetterTarget, replayJournal, replayJournalInto } from "./replay-journal.ts";
 import { type Flaky, flaky } from "./test-support/flaky.ts";
 
-const log = { info: () => {}, warn: () => {}, error: () => {}, child: () => log };
+const log = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => log,
+};
 
 let memory: MemoryRunStore;
 let store: Flaky<RunStore>;

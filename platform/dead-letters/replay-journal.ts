@@ -1,5 +1,5 @@
 // Moves journalled dead letters into the run store once it answers again, each exactly once.
-import type { Logger } from "../log.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import type { DeadLetter, RunStore } from "../ports.ts";
 import type { DeadLetterJournal } from "./dead-letter-journal.ts";
 import { recordInStore } from "./record-dead-letter-safely.ts";
@@ -115,4 +115,4 @@ async function answers(target: DeadLetterTarget): Promise<boolean> {
   return target.ping().catch(() => false);
 }
 
-const silent: Logger = { info: () => {}, warn: () => {}, error: () => {}, child: () => silent };
+const silent: Logger = silentLogger();

@@ -11,6 +11,7 @@ interface Line {
 
 function recordingLogger(lines: Line[]): Logger {
   const logger: Logger = {
+    debug: (message, fields) => lines.push({ level: "debug", message, fields }),
     info: (message, fields) => lines.push({ level: "info", message, fields }),
     warn: (message, fields) => lines.push({ level: "warn", message, fields }),
     error: (message, fields) => lines.push({ level: "error", message, fields }),

@@ -93,3 +93,17 @@ export class Unavailable extends HttpError {
     super(503, "unavailable", message, { headers: { "retry-after": "5" }, cause: options.cause });
   }
 }
+
+/**
+ * The client went away (closed or reset its connection, or the server's request timeout cut it
+ * off) before its request was read. Not an HttpError: there is nobody left to answer. Expected
+ * on the open internet, so it is logged at debug, once, without a stack.
+ */
+export class ClientAborted extends Error {
+  readonly code = "client_aborted";
+
+  constructor(options: { cause?: unknown } = {}) {
+    super("the client went away before its request was read", options);
+    this.name = "ClientAborted";
+  }
+}

@@ -5,6 +5,8 @@ import type { BacktestRequest } from "../../events/index.ts";
 import type { ShardSpec } from "../ports.ts";
 import {
   BAD_INPUT_EXIT_CODE,
+  BROKER_TOKEN_FILE,
+  BROKER_TOKEN_MOUNT,
   buildJobSpec,
   JOB_ENV_NAMES,
   type JobSpecOptions,
@@ -33,6 +35,7 @@ const OPTIONS: JobSpecOptions = {
   dataDir: "/data",
   fetchMaxBytes: 1_048_576,
   fetchTimeoutMs: 30_000,
+  serviceAccountName: "zixly-backtest-job",
 };
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
@@ -83,6 +86,7 @@ describe("buildJobSpec", () => {
           spec: {
             restartPolicy: "Never",
             automountServiceAccountToken: false,
+            serviceAccountName: "zixly-backtest-job",
             enableServiceLinks: false,
             securityContext: {
               runAsNonRoot: true,
@@ -105,6 +109,7 @@ describe("buildJobSpec", () => {
                   { name: "JOB_WORKERS", value: "2" },
                   { name: "FETCH_MAX_BYTES", value: "1048576" },
                   { name: "FETCH_TIMEOUT_MS", value: "30000" },
+                  { name: "ALLOW_INSECURE_URLS", value: "false" },
                 ],
                 resources: {
                   requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "64Mi" },
@@ -173,6 +178,51 @@ describe("buildJobSpec", () => {
     expect(envOf(buildJobSpec(RUN_ID, shards(2), OPTIONS))).not.toHaveProperty(
       "OTEL_EXPORTER_OTLP_ENDPOINT",
     );
+  });
+
+  it("passes ALLOW_INSECURE_URLS as the launcher's config says, false by default", () => {
+    expect(envOf(buildJobSpec(RUN_ID, shards(1), OPTIONS)).ALLOW_INSECURE_URLS).toBe("false");
+    const loose = buildJobSpec(RUN_ID, shards(1), { ...OPTIONS, allowInsecureUrls: true });
+    expect(envOf(loose).ALLOW_INSECURE_URLS).toBe("true");
+  });
+
+  it("gives the pods a projected broker token of their own only when an audience is set", () => {
+    const job = buildJobSpec(RUN_ID, shards(2), {
+      ...OPTIONS,
+      sinkTokenAudience: "eventing.knative.dev/broker/pipelines/default",
+    });
+    const pod = job.spec!.template.spec!;
+    // Explicit, for the broker only: the API token stays unmounted.
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes).toContainEqual({
+      name: "broker-token",
+      projected: {
+        sources: [
+          {
+            serviceAccountToken: {
+              audience: "eventing.knative.dev/broker/pipelines/default",
+              expirationSeconds: 3600,
+              path: "token",
+            },
+          },
+        ],
+      },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: "broker-token",
+      mountPath: BROKER_TOKEN_MOUNT,
+      readOnly: true,
+    });
+    expect(envOf(job).K_SINK_TOKEN_FILE).toBe(`${BROKER_TOKEN_MOUNT}/token`);
+    expect(BROKER_TOKEN_FILE).toBe(`${BROKER_TOKEN_MOUNT}/token`);
+
+    for (const sinkTokenAudience of [undefined, ""]) {
+      const plain = buildJobSpec(RUN_ID, shards(2), { ...OPTIONS, sinkTokenAudience });
+      const plainPod = plain.spec!.template.spec!;
+      expect(plainPod.volumes?.map((v) => v.name)).toEqual(["tmp"]);
+      expect(plainPod.containers[0].volumeMounts?.map((m) => m.name)).toEqual(["tmp"]);
+      expect(envOf(plain)).not.toHaveProperty("K_SINK_TOKEN_FILE");
+    }
   });
 
   it("mounts a data claim read-only and points DATA_DIR at it, only when one is configured", () => {

@@ -36,6 +36,7 @@ export const JOB_ENV_NAMES = [
   "JOB_WORKERS",
   "FETCH_MAX_BYTES",
   "FETCH_TIMEOUT_MS",
+  "ALLOW_INSECURE_URLS",
 ] as const;
 export type JobEnvName = (typeof JOB_ENV_NAMES)[number];
 
@@ -75,10 +76,33 @@ export interface JobSpecOptions {
    * only use inline, url and synthetic data.
    */
   readonly dataClaim?: string;
+  /** Whether data urls may be plain http or private hosts (ALLOW_INSECURE_URLS); default false. */
+  readonly allowInsecureUrls?: boolean;
+  /**
+   * The audience of the broker's OIDC tokens (K_SINK_AUDIENCE). Set, each pod gets a
+   * projected service-account token for it at {@link BROKER_TOKEN_FILE}, and K_SINK_TOKEN_FILE
+   * says so: Knative's broker takes events only from senders that present one.
+   */
+  readonly sinkTokenAudience?: string;
+  /**
+   * The pods' service account (JOB_SERVICE_ACCOUNT): an identity of their own, so a policy
+   * can name the Jobs as senders (knative/components/broker-oidc) without also admitting
+   * every pod that runs as the namespace's `default`.
+   */
+  readonly serviceAccountName?: string;
 }
 
 /** Where a data claim is mounted in Job pods. */
 export const DATA_MOUNT = "/data";
+
+/** Where the projected broker token is mounted, and the file the Job reads it from. */
+export const BROKER_TOKEN_MOUNT = "/var/run/secrets/zixly.com/broker";
+export const BROKER_TOKEN_FILE = `${BROKER_TOKEN_MOUNT}/token`;
+/**
+ * Lifetime of the projected broker token. The kubelet rewrites it at 80 % of that, and the
+ * Job re-reads the file (platform/broker/broker-credentials.ts), so a shard may run longer.
+ */
+export const BROKER_TOKEN_SECONDS = 3600;
 
 /** `bt-` and the 26 base32 characters of the run id: 29 characters, a DNS-1123 label. */
 export function jobName(runId: string): string {
@@ -141,6 +165,7 @@ export function buildJobSpec(
     JOB_WORKERS: String(options.jobWorkers),
     FETCH_MAX_BYTES: String(options.fetchMaxBytes),
     FETCH_TIMEOUT_MS: String(options.fetchTimeoutMs),
+    ALLOW_INSECURE_URLS: String(options.allowInsecureUrls ?? false),
   };
   const env: { name: string; value: string }[] = JOB_ENV_NAMES.flatMap((key) => {
     const value = values[key];
@@ -149,6 +174,9 @@ export function buildJobSpec(
   // Optional, so outside the contract above: the Job runs the same without it.
   if (options.otlpEndpoint)
     env.push({ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: options.otlpEndpoint });
+  const audience = options.sinkTokenAudience;
+  const brokerToken = audience !== undefined && audience !== "";
+  if (brokerToken) env.push({ name: "K_SINK_TOKEN_FILE", value: BROKER_TOKEN_FILE });
   const parallelism = Math.min(count, options.parallelism);
   const labels = jobLabels(runId);
   const kueue = options.kueueQueue !== undefined && options.kueueQueue !== "";
@@ -196,8 +224,10 @@ export function buildJobSpec(
         metadata: { labels },
         spec: {
           restartPolicy: "Never",
-          // The Job talks to the broker only, never to the Kubernetes API.
+          // The Job talks to the broker only, never to the Kubernetes API: no API token. The
+          // broker's token, if any, is a projected volume of its own, for the broker only.
           automountServiceAccountToken: false,
+          ...(options.serviceAccountName ? { serviceAccountName: options.serviceAccountName } : {}),
           enableServiceLinks: false,
           // Pod Security Standards "restricted".
           securityContext: {
@@ -225,6 +255,9 @@ export function buildJobSpec(
                 ...(options.dataClaim
                   ? [{ name: "data", mountPath: DATA_MOUNT, readOnly: true }]
                   : []),
+                ...(brokerToken
+                  ? [{ name: "broker-token", mountPath: BROKER_TOKEN_MOUNT, readOnly: true }]
+                  : []),
               ],
             },
           ],
@@ -235,6 +268,24 @@ export function buildJobSpec(
                   {
                     name: "data",
                     persistentVolumeClaim: { claimName: options.dataClaim, readOnly: true },
+                  },
+                ]
+              : []),
+            ...(brokerToken
+              ? [
+                  {
+                    name: "broker-token",
+                    projected: {
+                      sources: [
+                        {
+                          serviceAccountToken: {
+                            audience,
+                            expirationSeconds: BROKER_TOKEN_SECONDS,
+                            path: "token",
+                          },
+                        },
+                      ],
+                    },
                   },
                 ]
               : []),

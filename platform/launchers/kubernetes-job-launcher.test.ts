@@ -7,6 +7,7 @@ import { KubeApiError, KubernetesJobLauncher } from "./kubernetes-job-launcher.t
 import { FakeKubeApi, propagationPolicyOf } from "./test-support/fake-kube-api.ts";
 
 const SILENT: Logger = {
+  debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
@@ -157,9 +158,39 @@ describe("KubernetesJobLauncher.launch", () => {
       JOB_WORKERS: "2",
       FETCH_MAX_BYTES: String(50 * 1024 * 1024),
       FETCH_TIMEOUT_MS: "30000",
+      ALLOW_INSECURE_URLS: "false",
     });
     // The request round-trips, its look-alike strings included, as data only.
     expect(JSON.parse(env.REQUEST!)).toEqual(REQUEST);
+  });
+
+  it("sends a Job whose pods carry a projected broker token, when an audience is set", async () => {
+    const runId = nextRunId();
+    const audience = "eventing.knative.dev/broker/pipelines/default";
+    await launcher({ sinkTokenAudience: audience, allowInsecureUrls: true }).launch(
+      runId,
+      shards(runId, 2),
+    );
+    const job = api.job(OPTIONS.namespace, `bt-${runId.slice(4)}`) as unknown as ReturnType<
+      typeof buildJobSpec
+    >;
+    const pod = job.spec!.template.spec!;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes).toContainEqual({
+      name: "broker-token",
+      projected: {
+        sources: [{ serviceAccountToken: { audience, expirationSeconds: 3600, path: "token" } }],
+      },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: "broker-token",
+      mountPath: "/var/run/secrets/zixly.com/broker",
+      readOnly: true,
+    });
+    const env = Object.fromEntries(pod.containers[0].env!.map((e) => [e.name, e.value]));
+    expect(env.K_SINK_TOKEN_FILE).toBe("/var/run/secrets/zixly.com/broker/token");
+    expect(env.ALLOW_INSECURE_URLS).toBe("true");
+    expect(env).not.toHaveProperty("BROKER_TOKEN");
   });
 
   it("treats 409 AlreadyExists as launched: a redelivery makes no second Job", async () => {

@@ -9,6 +9,7 @@ import { LocalJobLauncher } from "./local-job-launcher.ts";
 import { FakeKubeApi } from "./test-support/fake-kube-api.ts";
 
 const SILENT: Logger = {
+  debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,

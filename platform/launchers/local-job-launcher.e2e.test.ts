@@ -10,6 +10,7 @@ import { LocalJobLauncher } from "./local-job-launcher.ts";
 
 const RUN_ID = "run_e2e2e2e2e2e2e2e2e2e2e2e2e2";
 const SILENT: Logger = {
+  debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,

@@ -12,6 +12,7 @@ const UNREACHABLE = "redis://127.0.0.1:1";
 /** A logger that keeps its lines for the test to read. */
 function recordingLogger(lines: { level: string; message: string }[]): Logger {
   const logger: Logger = {
+    debug: (message) => lines.push({ level: "debug", message }),
     info: (message) => lines.push({ level: "info", message }),
     warn: (message) => lines.push({ level: "warn", message }),
     error: (message) => lines.push({ level: "error", message }),

@@ -11,6 +11,7 @@ import {
   journalled,
   parseEntry,
 } from "../dead-letters/dead-letter-journal.ts";
+import { redactLetter } from "../dead-letters/redact-letter.ts";
 import type { DeadLetter } from "../ports.ts";
 
 /**
@@ -73,7 +74,8 @@ export class RedisDeadLetterJournal implements DeadLetterJournal {
     this.#now = options.now ?? Date.now;
   }
 
-  async append(letter: DeadLetter): Promise<boolean> {
+  async append(received: DeadLetter): Promise<boolean> {
+    const letter = redactLetter(received);
     const now = this.#now();
     const id = deadLetterId(letter);
     // One transaction: a letter is never in the hash without a due time, or the reverse.

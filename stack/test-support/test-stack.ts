@@ -19,7 +19,14 @@ export async function startTestStack(
 ): Promise<Stack> {
   const adapters = overrides.adapters ?? (await testAdapters());
   try {
-    const config = loadConfig({ PORT: "0", DATA_HOME: tempDir(`zixly-${name}-`), ...env });
+    // Insecure URLs on, as `npm start` has them: tests call back to and fetch from loopback
+    // listeners. A test of the strict policy passes ALLOW_INSECURE_URLS: "false" in `env`.
+    const config = loadConfig({
+      PORT: "0",
+      DATA_HOME: tempDir(`zixly-${name}-`),
+      ALLOW_INSECURE_URLS: "true",
+      ...env,
+    });
     return await startStack(config, createLogger(name), { ...overrides, adapters });
   } catch (error) {
     // The start's error is the one to report: a failure to close as well must not replace it.

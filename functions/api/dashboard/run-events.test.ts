@@ -185,6 +185,27 @@ describe("GET /runs/events", () => {
     expect(stream.messages).toEqual([]);
   });
 
+  // Regression (found by the HTTP fuzz test): HEAD got no head at all, the stream never ending.
+  it("answers HEAD with the stream's head at once, and reads nothing", async () => {
+    const memory = new MemoryRunStore();
+    let reads = 0;
+    const store: RunEventsDeps["store"] = {
+      getRun: (id) => memory.getRun(id),
+      listRuns: (q) => {
+        reads++;
+        return memory.listRuns(q);
+      },
+    };
+    const { url } = await startStream({ store });
+    const response = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(2_000) });
+    expect([response.status, response.headers.get("content-type")]).toEqual([
+      200,
+      "text/event-stream; charset=utf-8",
+    ]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(reads).toBe(0);
+  });
+
   it("stops reading the store once the client has gone, and survives a failed read", async () => {
     const memory = new MemoryRunStore();
     const calls = { listRuns: 0 };

@@ -1,9 +1,9 @@
 // GET /runs/events: a Server-Sent Events stream of runs' status and progress, for the dashboard.
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import { Unauthorized } from "../../../platform/http/http-errors.ts";
 import type { Logger } from "../../../platform/log.ts";
 import type { ProgressStore, RunRecord, RunStore } from "../../../platform/ports.ts";
+import { sameSecret } from "../../../platform/same-secret.ts";
 import { runView } from "../run-view.ts";
 
 /** What the stream reads. */
@@ -31,16 +31,6 @@ const ACTIVE_LIMIT = 100;
 /** The newest runs watched whatever their status, so a run that just ended is seen. */
 const RECENT = 5;
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
-
-/**
- * Whether `given` is `token`, in time that depends on neither: both are hashed first, so
- * even the length of the token does not show.
- */
-function sameToken(given: string, token: string): boolean {
-  return timingSafeEqual(digest(given), digest(token));
-}
-
 /**
  * Accepts `Authorization: Bearer <token>` or `?token=<token>`. The query form exists because
  * the browser's EventSource cannot send headers; it is accepted on this read-only route only,
@@ -48,9 +38,9 @@ function sameToken(given: string, token: string): boolean {
  */
 function authorized(req: Request, token: string): boolean {
   const header = req.headers.authorization;
-  if (header?.startsWith("Bearer ")) return sameToken(header.slice("Bearer ".length), token);
+  if (header?.startsWith("Bearer ")) return sameSecret(header.slice("Bearer ".length), token);
   const query = req.query.token;
-  return typeof query === "string" && sameToken(query, token);
+  return typeof query === "string" && sameSecret(query, token);
 }
 
 /**
@@ -94,6 +84,12 @@ export function runEvents(deps: RunEventsDeps) {
       // nginx and some ingresses buffer responses unless told not to.
       "x-accel-buffering": "no",
     });
+    // HEAD (express routes it here): node sends no body, so the head would wait for an end
+    // that a stream never has, and the client would hang. The head alone answers it.
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
     res.write("retry: 2000\n\n");
 
     let closed = false;

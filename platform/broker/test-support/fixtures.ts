@@ -52,6 +52,8 @@ export function quietLog(): Logger & {
   const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
   const log = {
     lines,
+    debug: (message: string, fields?: Record<string, unknown>) =>
+      void lines.push({ level: "debug", message, fields }),
     info: (message: string, fields?: Record<string, unknown>) =>
       void lines.push({ level: "info", message, fields }),
     warn: (message: string, fields?: Record<string, unknown>) =>

@@ -10,6 +10,7 @@ import type { ShardSpec } from "../../ports.ts";
 import { LocalJobLauncher, type LocalJobLauncherOptions } from "../local-job-launcher.ts";
 
 export const SILENT: Logger = {
+  debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,

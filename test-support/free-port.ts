@@ -1,4 +1,4 @@
-// A free TCP port on 127.0.0.1, for the test's own Postgres and Redis.
+// A free TCP port on 127.0.0.1, for a server a test starts as a process of its own.
 import { createServer } from "node:net";
 
 /**

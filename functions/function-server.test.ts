@@ -1,0 +1,180 @@
+// A function's server under stalled uploads: closed by the server within its limits, and (almost) nothing logged.
+import type { Server } from "node:http";
+import { connect, type Socket } from "node:net";
+import * as functions from "@google-cloud/functions-framework";
+import { getTestServer } from "@google-cloud/functions-framework/testing";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { answerFrameworkErrors } from "../platform/http/framework-errors.ts";
+import { checkingIntervalFor, type ServerLimits } from "../platform/http/server-limits.ts";
+import { createLogger, type Logger, type LogLevel } from "../platform/log.ts";
+import { MemoryRateLimiter } from "../platform/memory/memory-rate-limiter.ts";
+import { MemoryReplayGuard } from "../platform/memory/memory-replay-guard.ts";
+import { functionServer } from "./function-server.ts";
+import { verifierFor } from "./ingest-webhook/authenticate.ts";
+import type { IngestDeps } from "./ingest-webhook/handler.ts";
+import { ingestNodeHandler } from "./ingest-webhook/node-http-adapter.ts";
+import { type Listening, listen } from "./test-support/listen.ts";
+import { RecordingPublisher } from "./test-support/recording-publisher.ts";
+
+/** Short limits, so a stalled client is cut off in about a second. */
+const LIMITS: ServerLimits = {
+  headersTimeoutMs: 500,
+  requestTimeoutMs: 1_000,
+  keepAliveTimeoutMs: 500,
+};
+const SOCKETS = 400;
+/** What the server may take beyond the request limit: its checking interval and a busy machine. */
+const SLACK_MS = checkingIntervalFor(LIMITS) + 1_500;
+
+functions.http("probe", (req, res) => {
+  res.json({ got: req.body });
+});
+
+/** Lines written through the logger, and bytes written to stderr by anything else. */
+function capture(level: LogLevel) {
+  const lines: string[] = [];
+  const stderr: string[] = [];
+  const log: Logger = createLogger(
+    "function-server-test",
+    {},
+    { level, write: (l) => lines.push(l) },
+  );
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  const bytes = () => [...lines, ...stderr].reduce((n, l) => n + Buffer.byteLength(l), 0);
+  return { log, lines, stderr, bytes };
+}
+
+function webhookServer(log: Logger): Server {
+  const deps: IngestDeps = {
+    sources: new Map([
+      ["tv", verifierFor({ auth: "token", token: "tv-token-0123456789abcdef", allowIps: [] })],
+    ]),
+    replay: new MemoryReplayGuard(),
+    rate: new MemoryRateLimiter(),
+    publisher: new RecordingPublisher(),
+    log,
+    limits: {
+      maxBodyBytes: 64 * 1024,
+      maxCombinations: 100,
+      ratePerMinute: 1000,
+      replayTtlSeconds: 60,
+      allowInsecureUrls: false,
+    },
+    publicUrl: "https://api.example.com",
+  };
+  return functionServer({
+    app: answerFrameworkErrors(getTestServer("probe"), log),
+    webhooks: ingestNodeHandler(async () => deps),
+    readyz: (_req, res) => res.end(),
+    maxBodyBytes: 64 * 1024,
+    log,
+    limits: LIMITS,
+  });
+}
+
+function frameworkServer(log: Logger): Server {
+  return functionServer({
+    app: answerFrameworkErrors(getTestServer("probe"), log),
+    readyz: (_req, res) => res.end(),
+    maxBodyBytes: 64 * 1024,
+    log,
+    limits: LIMITS,
+  });
+}
+
+/**
+ * Opens `count` connections that each send the headers of a 1000-byte POST and 12 bytes of
+ * it, then stall. Resolves, once the server has closed them all, with the milliseconds from
+ * the last write to each close.
+ */
+async function stall(url: string, path: string, count: number): Promise<number[]> {
+  const { port } = new URL(url);
+  const sockets: Socket[] = [];
+  const closed: Promise<number>[] = [];
+  for (let i = 0; i < count; i++) {
+    const socket = connect(Number(port), "127.0.0.1");
+    socket.on("error", () => {});
+    socket.resume();
+    sockets.push(socket);
+  }
+  await Promise.all(sockets.map((s) => new Promise((resolve) => s.once("connect", resolve))));
+  const sent = Date.now();
+  for (const socket of sockets) {
+    closed.push(new Promise((resolve) => socket.once("close", () => resolve(Date.now() - sent))));
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"strategy":`,
+    );
+  }
+  return Promise.all(closed);
+}
+
+let server: Listening | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await server?.close();
+  server = undefined;
+});
+
+describe("functionServer under stalled uploads", () => {
+  it(`closes ${SOCKETS} stalled webhook uploads within the request limit and logs nothing at the default level`, async () => {
+    const { log, bytes } = capture("info");
+    server = await listen(webhookServer(log));
+    const waits = await stall(server.url, "/webhooks/tv", SOCKETS);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(LIMITS.requestTimeoutMs + SLACK_MS);
+    // Regression: 400 slow sockets wrote 175 KB of error lines with stack traces.
+    expect(bytes()).toBe(0);
+  });
+
+  it("logs each stalled webhook upload at most once, at debug, in one short line without a stack", async () => {
+    const { log, lines, stderr } = capture("debug");
+    server = await listen(webhookServer(log));
+    await stall(server.url, "/webhooks/tv", SOCKETS);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stderr).toEqual([]);
+    expect(lines.length).toBeLessThanOrEqual(SOCKETS);
+    for (const line of lines) {
+      expect(JSON.parse(line)).toMatchObject({ level: "debug" });
+      expect(Buffer.byteLength(line)).toBeLessThanOrEqual(300);
+      expect(line).not.toMatch(/\s+at \S+ \(|\\n\s+at /);
+    }
+  });
+
+  it("does the same for uploads functions-framework reads: closed within the limit, nothing above debug", async () => {
+    const { log, lines, stderr } = capture("debug");
+    server = await listen(frameworkServer(log));
+    const waits = await stall(server.url, "/anything", 50);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(LIMITS.requestTimeoutMs + SLACK_MS);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stderr).toEqual([]);
+    expect(lines.length).toBeLessThanOrEqual(50);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: "debug" });
+  });
+
+  it("answers what functions-framework's parsers refuse with a JSON 4xx, and logs nothing", async () => {
+    const { log, lines, stderr } = capture("debug");
+    server = await listen(frameworkServer(log));
+    const badJson = await fetch(`${server.url}/probe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{bad",
+    });
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toMatchObject({ error: { code: "invalid_request" } });
+    const badPath = await fetch(`${server.url}/x/%zz`, { method: "POST", body: "" });
+    expect(badPath.status).toBe(400);
+    expect(await badPath.json()).toEqual({
+      error: { code: "invalid_request", message: "the path is not valid percent-encoding" },
+    });
+    const badCharset = await fetch(`${server.url}/probe`, {
+      method: "POST",
+      headers: { "content-type": "text/plain; charset=bogus" },
+      body: "x",
+    });
+    expect(badCharset.status).toBe(415);
+    expect(await badCharset.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
+    expect([...lines, ...stderr]).toEqual([]);
+  });
+});

@@ -1,0 +1,65 @@
+// The server one function runs behind (functions/serve.ts): health, webhooks on node:http, the rest to functions-framework.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { guardBody } from "../platform/http/body-guard.ts";
+import { guardEventRequest } from "../platform/http/event-guard.ts";
+import {
+  applyServerLimits,
+  type ServerLimits,
+  WEBHOOK_SERVER_LIMITS,
+} from "../platform/http/server-limits.ts";
+import type { Logger } from "../platform/log.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the server routes to, and how long a client may take. */
+export interface FunctionServerOptions {
+  /**
+   * functions-framework's server for the function (getTestServer), used for its request
+   * handler only; give it answerFrameworkErrors first (platform/http/framework-errors.ts).
+   */
+  readonly app: Server;
+  /** `POST /webhooks/:source` straight on node:http (ingest-webhook only). */
+  readonly webhooks?: Handler;
+  /** `GET /readyz`. */
+  readonly readyz: Handler;
+  /**
+   * A CloudEvent function: anything but a POST with a JSON body gets its 4xx here, before
+   * functions-framework, which answers those with a 500.
+   */
+  readonly events?: boolean;
+  /** Bodies declared larger are refused with 413 before functions-framework reads them. */
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+  /** Default {@link WEBHOOK_SERVER_LIMITS}; tests shorten them. */
+  readonly limits?: ServerLimits;
+}
+
+/**
+ * `/healthz` (the process serves), `/readyz`, webhooks when given, and everything else to
+ * functions-framework behind a body-size guard, with header, request and keep-alive timeouts
+ * sized for webhooks (platform/http/server-limits.ts). Not listening yet.
+ */
+export function functionServer(options: FunctionServerOptions): Server {
+  const limits = options.limits ?? WEBHOOK_SERVER_LIMITS;
+  const logError = (m: string, f: Record<string, unknown>) => options.log.error(m, f);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/healthz") {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.method === "GET" && path === "/readyz") {
+      options.readyz(req, res);
+      return;
+    }
+    if (options.webhooks) {
+      options.webhooks(req, res);
+      return;
+    }
+    if (options.events && !guardEventRequest(req, res, logError)) return;
+    if (!guardBody(req, res, options.maxBodyBytes, logError)) return;
+    options.app.emit("request", req, res);
+  });
+  return applyServerLimits(server, limits);
+}
