@@ -1,6 +1,9 @@
 // docker-compose.yml, the phase-1 deployment: valid by the Compose Specification's schema, one
 // container per function wired to the broker by the same Triggers, hardened like the pods.
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { loadTriggers } from "../platform/broker/trigger-definitions.ts";
@@ -38,6 +41,43 @@ const FUNCTIONS = readdirSync(repoPath("functions"), { withFileTypes: true })
 /** A service's environment as compose gives it: its env files, then its own `environment`. */
 const envOf = (service: ComposeService): Record<string, string> =>
   Object.assign({}, ...(service.env_file ?? []).map(envFile), service.environment);
+
+/** What a server received from reaper-ping's script, run as its container runs it. */
+async function firstPing(service: ComposeService): Promise<{
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
+  const command = service.command ?? [];
+  expect(command.slice(0, 2)).toEqual(["node", "-e"]);
+  let resolveRequest: (value: Awaited<ReturnType<typeof firstPing>>) => void = () => {};
+  const received = new Promise<Awaited<ReturnType<typeof firstPing>>>((resolve) => {
+    resolveRequest = resolve;
+  });
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", () => {
+      res.writeHead(202).end();
+      resolveRequest({ method: req.method ?? "", headers: req.headers, body });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const child = spawn(process.execPath, ["-e", command[2]], {
+    env: { PATH: process.env.PATH ?? "", ...envOf(service), TARGET: target },
+    stdio: "ignore",
+  });
+  try {
+    return await received;
+  } finally {
+    child.kill("SIGKILL");
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
 
 /** deploy/compose.env as the variables it sets. */
 function envFile(relative: string): Record<string, string> {
@@ -87,6 +127,21 @@ describe("docker-compose.yml", () => {
       expect(envOf(services[name]).BROKER_TOKEN, name).toBe(token);
     }
     expect(envOf(services.runner).K_SINK).toBe("http://broker:8080/broker/default");
+  });
+
+  it("has reaper-ping send watch-jobs a ping CloudEvent with the broker token as a bearer token", async () => {
+    const reaper = services["reaper-ping"];
+    expect(reaper.environment?.TARGET).toBe("http://watch-jobs:8080/");
+    const script = reaper.command?.[2] ?? "";
+    // Compose interpolates `$` in the command, so the script run here would not be the one run there.
+    expect(script).not.toContain("$");
+    const token = envOf(services.broker).BROKER_TOKEN;
+    const ping = await firstPing(reaper);
+    expect(ping.method).toBe("POST");
+    expect(ping.headers.authorization).toBe(`Bearer ${token}`);
+    expect(ping.headers["ce-type"]).toBe("dev.knative.sources.ping");
+    expect(ping.headers["content-type"]).toBe("application/json");
+    expect(ping.body).toBe("{}");
   });
 
   it("publishes only ingest-webhook, the api, Prometheus and Grafana on the host, on loopback", () => {

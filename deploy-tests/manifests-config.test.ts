@@ -80,6 +80,13 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("function configuration"), () => {
       }
     });
 
+    it("sets no BROKER_TOKEN: Knative's Broker does not send it, so the event functions would refuse every delivery", () => {
+      for (const s of knativeServices(objects)) {
+        const env = containerEnv(s, s.spec.template.spec.containers[0], configMaps, secrets);
+        expect(env.BROKER_TOKEN, s.metadata.name).toBeUndefined();
+      }
+    });
+
     it("publishes to the broker ingress of the function's own namespace", () => {
       for (const s of knativeServices(objects)) {
         const env = containerEnv(s, s.spec.template.spec.containers[0], configMaps, secrets);

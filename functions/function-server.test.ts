@@ -1,9 +1,10 @@
-// A function's server under stalled uploads: closed by the server within its limits, and (almost) nothing logged.
-import type { Server } from "node:http";
+// A function's server: stalled uploads closed within its limits with (almost) nothing logged; events only with the broker's token.
+import { request, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import * as functions from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createEvent, shardProgress, toBinaryHttp } from "../events/index.ts";
 import { answerFrameworkErrors } from "../platform/http/framework-errors.ts";
 import { checkingIntervalFor, type ServerLimits } from "../platform/http/server-limits.ts";
 import { createLogger, type Logger, type LogLevel } from "../platform/log.ts";
@@ -28,6 +29,12 @@ const SLACK_MS = checkingIntervalFor(LIMITS) + 1_500;
 
 functions.http("probe", (req, res) => {
   res.json({ got: req.body });
+});
+
+/** The ids of the events that reached the CloudEvent function behind the server. */
+const delivered: string[] = [];
+functions.cloudEvent("probe-event", (event: { id: string }) => {
+  delivered.push(event.id);
 });
 
 /** Lines written through the logger, and bytes written to stderr by anything else. */
@@ -176,5 +183,144 @@ describe("functionServer under stalled uploads", () => {
     expect(badCharset.status).toBe(415);
     expect(await badCharset.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
     expect([...lines, ...stderr]).toEqual([]);
+  });
+});
+
+const EVENT_TOKEN = "event-token-0123456789abcdef-0123456789";
+
+function eventServer(log: Logger, eventToken?: string): Server {
+  return functionServer({
+    app: answerFrameworkErrors(getTestServer("probe-event"), log),
+    readyz: (_req, res) => res.writeHead(200).end(),
+    events: true,
+    eventToken,
+    maxBodyBytes: 64 * 1024,
+    log,
+    limits: LIMITS,
+  });
+}
+
+/** POSTs a binary-mode event with `authorization` (none when undefined); its id is fresh. */
+async function postEvent(url: string, authorization?: string) {
+  const id = `e-${Math.random().toString(36).slice(2)}`;
+  const event = createEvent(
+    shardProgress.type,
+    { runId: `run_${"a".repeat(26)}`, shard: { index: 0, count: 1 }, done: 1, total: 2 },
+    { id, source: "/test" },
+  );
+  const { headers, body } = toBinaryHttp(event);
+  const response = await fetch(`${url}/`, {
+    method: "POST",
+    headers: authorization === undefined ? headers : { ...headers, authorization },
+    body,
+  });
+  return { id, response, body: await response.text() };
+}
+
+describe("functionServer for a CloudEvent function with the broker's token", () => {
+  it("answers 401 with WWW-Authenticate: Bearer to an event without the token or with another, and never delivers it", async () => {
+    const { log } = capture("info");
+    server = await listen(eventServer(log, EVENT_TOKEN));
+    const refused = [
+      await postEvent(server.url),
+      await postEvent(server.url, `Bearer ${EVENT_TOKEN}x`),
+      await postEvent(server.url, `Bearer ${EVENT_TOKEN.slice(0, -1)}`),
+      await postEvent(server.url, `Basic ${Buffer.from(`u:${EVENT_TOKEN}`).toString("base64")}`),
+      await postEvent(server.url, EVENT_TOKEN),
+    ];
+    for (const { id, response, body } of refused) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe("Bearer");
+      expect(JSON.parse(body)).toMatchObject({ error: { code: "unauthorized" } });
+      expect(delivered).not.toContain(id);
+    }
+  });
+
+  it("hands an event with the token to the function, the scheme in any case", async () => {
+    const { log } = capture("info");
+    server = await listen(eventServer(log, EVENT_TOKEN));
+    for (const scheme of ["Bearer", "bearer"]) {
+      const { id, response } = await postEvent(server.url, `${scheme} ${EVENT_TOKEN}`);
+      expect(response.ok, scheme).toBe(true);
+      expect(delivered).toContain(id);
+    }
+  });
+
+  it("asks no token of /healthz and /readyz, and judges nothing else before it: a GET without it is 401, not 405", async () => {
+    const { log } = capture("info");
+    server = await listen(eventServer(log, EVENT_TOKEN));
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/`)).status).toBe(401);
+    expect(
+      (await fetch(`${server.url}/`, { headers: { authorization: `Bearer ${EVENT_TOKEN}` } }))
+        .status,
+    ).toBe(405);
+  });
+
+  it("answers 401 before the body arrives, and logs refusals only at debug, without the token", async () => {
+    const { log, lines, stderr } = capture("debug");
+    server = await listen(eventServer(log, EVENT_TOKEN));
+    const { port } = new URL(server.url);
+    // 12 bytes of a declared million: the answer cannot wait for the rest.
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request({
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/",
+        headers: {
+          "content-type": "application/json",
+          "content-length": "1000000",
+          authorization: `Bearer ${EVENT_TOKEN.toUpperCase()}`,
+        },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode);
+        req.destroy();
+      });
+      req.on("error", reject);
+      req.write('{"strategy":');
+    });
+    expect(status).toBe(401);
+    await postEvent(server.url);
+    expect(stderr).toEqual([]);
+    expect(lines.length).toBe(2);
+    for (const line of lines) {
+      expect(JSON.parse(line)).toMatchObject({ level: "debug" });
+      expect(line).not.toContain(EVENT_TOKEN);
+      expect(line).not.toContain(EVENT_TOKEN.toUpperCase());
+    }
+  });
+
+  it("logs nothing at the default level for refused events", async () => {
+    const { log, bytes } = capture("info");
+    server = await listen(eventServer(log, EVENT_TOKEN));
+    await postEvent(server.url);
+    await postEvent(server.url, "Bearer wrong");
+    expect(bytes()).toBe(0);
+  });
+
+  it("without a token (Knative), takes events as before", async () => {
+    const { log } = capture("info");
+    server = await listen(eventServer(log));
+    const { id, response } = await postEvent(server.url);
+    expect(response.ok).toBe(true);
+    expect(delivered).toContain(id);
+  });
+
+  it("refuses at setup a token under 32 characters, or a token for a server that takes no events", () => {
+    const { log } = capture("info");
+    expect(() => eventServer(log, "short-token")).toThrow(RangeError);
+    expect(() =>
+      functionServer({
+        app: getTestServer("probe"),
+        readyz: (_req, res) => res.end(),
+        eventToken: EVENT_TOKEN,
+        maxBodyBytes: 1024,
+        log,
+      }),
+    ).toThrow(RangeError);
   });
 });

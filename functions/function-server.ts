@@ -1,5 +1,6 @@
 // The server one function runs behind (functions/serve.ts): health, webhooks on node:http, the rest to functions-framework.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { guardBearerToken } from "../platform/http/bearer-token.ts";
 import { guardBody } from "../platform/http/body-guard.ts";
 import { guardEventRequest } from "../platform/http/event-guard.ts";
 import {
@@ -27,6 +28,12 @@ export interface FunctionServerOptions {
    * functions-framework, which answers those with a 500.
    */
   readonly events?: boolean;
+  /**
+   * With `events`: the bearer token every request but `/healthz` and `/readyz` must carry
+   * (`Authorization: Bearer <token>`), 32 characters or more. Compose's BROKER_TOKEN, which
+   * its broker sends to subscribers; unset, events are taken from whoever reaches the port.
+   */
+  readonly eventToken?: string;
   /** Bodies declared larger are refused with 413 before functions-framework reads them. */
   readonly maxBodyBytes: number;
   readonly log: Logger;
@@ -36,12 +43,20 @@ export interface FunctionServerOptions {
 
 /**
  * `/healthz` (the process serves), `/readyz`, webhooks when given, and everything else to
- * functions-framework behind a body-size guard, with header, request and keep-alive timeouts
- * sized for webhooks (platform/http/server-limits.ts). Not listening yet.
+ * functions-framework behind a bearer-token check (with `eventToken`), an event check (with
+ * `events`) and a body-size guard, with header, request and keep-alive timeouts sized for
+ * webhooks (platform/http/server-limits.ts). Not listening yet.
+ * @throws {RangeError} for an `eventToken` without `events`, or shorter than 32 characters.
  */
 export function functionServer(options: FunctionServerOptions): Server {
   const limits = options.limits ?? WEBHOOK_SERVER_LIMITS;
   const logError = (m: string, f: Record<string, unknown>) => options.log.error(m, f);
+  const logDebug = (m: string, f: Record<string, unknown>) => options.log.debug(m, f);
+  const { eventToken } = options;
+  if (eventToken !== undefined && !options.events)
+    throw new RangeError("eventToken is for CloudEvent functions: give events too");
+  if (eventToken !== undefined && eventToken.length < 32)
+    throw new RangeError("the event token must be 32 characters or more");
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") {
@@ -57,6 +72,8 @@ export function functionServer(options: FunctionServerOptions): Server {
       options.webhooks(req, res);
       return;
     }
+    // Before anything else about the request: without the token, not even its method is judged.
+    if (eventToken !== undefined && !guardBearerToken(req, res, eventToken, logDebug)) return;
     if (options.events && !guardEventRequest(req, res, logError)) return;
     if (!guardBody(req, res, options.maxBodyBytes, logError)) return;
     options.app.emit("request", req, res);

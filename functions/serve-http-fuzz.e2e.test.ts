@@ -1,4 +1,5 @@
-// Property-based HTTP fuzzing of functions/serve.ts as compose and Knative run it: webhooks, api, a CloudEvent target.
+// Property-based HTTP fuzzing of functions/serve.ts as compose and Knative run it: webhooks, api, a CloudEvent target with and without the broker's token.
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import {
   HEALTH_ROUTES,
   newSecrets,
   secretsEnv,
+  TOKEN_EVENT_ROUTES,
   WEBHOOK_ROUTES,
 } from "../test-support/http-fuzz/routes.ts";
 import { type ServerProcess, startServer } from "../test-support/http-fuzz/server-process.ts";
@@ -40,19 +42,27 @@ async function acceptingSink(): Promise<string> {
 }
 
 const TARGETS = [
-  { target: "ingest-webhook", routes: [...WEBHOOK_ROUTES, ...HEALTH_ROUTES] },
-  { target: "api", routes: [...API_ROUTES, ...HEALTH_ROUTES] },
-  // A CloudEvent function: functions-framework's binary and structured parsing in front of it.
-  { target: "record-result", routes: [...EVENT_ROUTES, ...HEALTH_ROUTES] },
+  { target: "ingest-webhook", token: "", routes: [...WEBHOOK_ROUTES, ...HEALTH_ROUTES] },
+  { target: "api", token: "", routes: [...API_ROUTES, ...HEALTH_ROUTES] },
+  // A CloudEvent function: functions-framework's binary and structured parsing in front of it,
+  // as on Knative (no token) and as in compose (BROKER_TOKEN, required of every event).
+  { target: "record-result", token: "", routes: [...EVENT_ROUTES, ...HEALTH_ROUTES] },
+  {
+    target: "record-result",
+    token: " with BROKER_TOKEN",
+    routes: [...TOKEN_EVENT_ROUTES, ...HEALTH_ROUTES],
+  },
 ];
 
 describe.each(TARGETS)(
-  "functions/serve.ts FUNCTION_TARGET=$target under HTTP fuzzing",
-  ({ target, routes }) => {
+  "functions/serve.ts FUNCTION_TARGET=$target$token under HTTP fuzzing",
+  ({ target, token, routes }) => {
     it(`answers ${RUNS} random requests under 500, in time, and stays up`, async () => {
-      const secrets = newSecrets();
+      const brokerToken = token ? randomBytes(32).toString("base64url") : undefined;
+      const secrets = { ...newSecrets(), brokerToken };
       const server = await startServer("functions/serve.ts", {
         ...secretsEnv(secrets),
+        ...(brokerToken ? { BROKER_TOKEN: brokerToken } : {}),
         FUNCTION_TARGET: target,
         METRICS_PORT: "0",
         K_SINK: await acceptingSink(),
@@ -73,7 +83,7 @@ describe.each(TARGETS)(
         seed: SEED,
       });
       console.info(
-        `http fuzz, serve ${target}: ${report.cases} cases in ${report.ms} ms; outcomes ${JSON.stringify(report.outcomes)}`,
+        `http fuzz, serve ${target}${token}: ${report.cases} cases in ${report.ms} ms; outcomes ${JSON.stringify(report.outcomes)}`,
       );
       expect(report.failure, `stderr tail:\n${server.stderr().slice(-2000)}`).toBeUndefined();
       expect(report.passed, "requests that passed within the runners' time budget").toBe(RUNS);
@@ -82,6 +92,16 @@ describe.each(TARGETS)(
       const log = server.stderr();
       expect(log.split("\n").filter((l) => l.includes("unhandled error"))).toEqual([]);
       expect(stackTraceExcerpt(log), "the log holds a stack trace").toBe("");
+      if (brokerToken) {
+        // Both sides of the door were fuzzed: refused without the token, past it with it (a
+        // status only the event guard or the function gives; health answers 200).
+        expect(report.outcomes, "some requests were refused for their token").toHaveProperty("401");
+        const past = Object.keys(report.outcomes).filter((k) =>
+          /^(20[1-9]|4(0[02-9]|1\d))$/.test(k),
+        );
+        expect(past, "some requests got past the token").not.toEqual([]);
+        expect(log, "the token is never logged").not.toContain(brokerToken);
+      }
       await server.kill();
     });
   },

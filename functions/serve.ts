@@ -1,10 +1,10 @@
 // Runs one function in its own process, as its container does: FUNCTION_TARGET picks it.
 // It is functions-framework's handling behind a front that adds what functions-framework
-// lacks: a body limit before anything is read, timeouts sized for webhooks, /healthz and
-// /readyz, JSON answers to what express refuses, and draining requests in flight on SIGTERM
-// (function-server.ts). Webhooks go straight to the ingest handler on node:http. Prometheus
-// metrics are served by a second server on METRICS_PORT, off the function's request path
-// (docs/metrics.md).
+// lacks: a body limit before anything is read, the broker's token on event functions when
+// BROKER_TOKEN is set, timeouts sized for webhooks, /healthz and /readyz, JSON answers to what
+// express refuses, and draining requests in flight on SIGTERM (function-server.ts). Webhooks
+// go straight to the ingest handler on node:http. Prometheus metrics are served by a second
+// server on METRICS_PORT, off the function's request path (docs/metrics.md).
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
@@ -80,11 +80,18 @@ const webhooks =
 // work without answering: docs/decisions/0022-readiness.md.
 const ready = readiness(module.checks);
 
+// Every target but the two HTTP functions takes CloudEvents from the broker.
+const events = target !== "ingest-webhook" && target !== "api";
 const server = functionServer({
   app,
   webhooks,
-  // Every target but the two HTTP functions takes CloudEvents from the broker.
-  events: target !== "ingest-webhook" && target !== "api",
+  events,
+  // In compose, BROKER_TOKEN is set and the broker sends it to its subscribers: any other
+  // container on the network could otherwise post a forged event here
+  // (docs/decisions/0027-broker-authentication.md). On Knative it is unset: the event
+  // functions are cluster-local, and Knative's own OIDC tokens to subscribers are not
+  // verified here yet, so requiring a token would refuse every delivery.
+  eventToken: events ? config.BROKER_TOKEN : undefined,
   readyz: ready.handler,
   maxBodyBytes: config.MAX_BODY_BYTES,
   log,

@@ -1,6 +1,8 @@
-// stack/broker-main.ts, compose's broker, as a process: it will not start without BROKER_TOKEN, and refuses events without it.
+// stack/broker-main.ts, compose's broker, as a process: it will not start without BROKER_TOKEN, refuses events without it, and delivers with it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,7 +74,17 @@ describe("stack/broker-main.ts", () => {
     const database = `broker_main_${randomBytes(4).toString("hex")}`;
     let url = "";
     let stop: () => void = () => undefined;
+    /** What the subscribers were sent: path and Authorization of each delivery. */
+    const deliveries: { path: string; authorization: string | undefined }[] = [];
+    // record-result refuses with 400 (no retry, so straight to the dead-letter sink), which takes it.
+    const subscribers: Server = createServer((req, res) => {
+      deliveries.push({ path: req.url ?? "", authorization: req.headers.authorization });
+      req.resume();
+      res.writeHead(req.url === "/record-result" ? 400 : 202).end();
+    });
     beforeAll(async () => {
+      await new Promise<void>((resolve) => subscribers.listen(0, "127.0.0.1", resolve));
+      const subscriberPort = (subscribers.address() as AddressInfo).port;
       const admin = new pg.Client({ connectionString: DATABASE_URL });
       await admin.connect();
       try {
@@ -86,8 +98,7 @@ describe("stack/broker-main.ts", () => {
         DATABASE_URL: target.href,
         BROKER_TOKEN: TOKEN,
         DATA_HOME: tempDir("broker-main-"),
-        // Deliveries go nowhere: this test is about the door, not the delivery.
-        SUBSCRIBER_URL_TEMPLATE: "http://127.0.0.1:9/{name}",
+        SUBSCRIBER_URL_TEMPLATE: `http://127.0.0.1:${subscriberPort}/{name}`,
       });
       stop = () => running.child.kill("SIGKILL");
       const deadline = Date.now() + 60_000;
@@ -101,6 +112,8 @@ describe("stack/broker-main.ts", () => {
     }, 90_000);
     afterAll(async () => {
       stop();
+      subscribers.closeAllConnections();
+      subscribers.close();
       await new Promise((r) => setTimeout(r, 200));
       const admin = new pg.Client({ connectionString: DATABASE_URL });
       await admin.connect();
@@ -133,5 +146,16 @@ describe("stack/broker-main.ts", () => {
     it("answers its healthcheck without the token", async () => {
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
     });
+
+    it("delivers with the token, to the Trigger's subscriber and to the dead-letter sink", async () => {
+      expect((await post(`Bearer ${TOKEN}`)).status).toBe(202);
+      const deadline = Date.now() + 20_000;
+      const paths = () => new Set(deliveries.map((d) => d.path));
+      while (!(paths().has("/record-result") && paths().has("/dead-letters"))) {
+        if (Date.now() > deadline) throw new Error(`deliveries: ${JSON.stringify(deliveries)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const d of deliveries) expect(d.authorization, d.path).toBe(`Bearer ${TOKEN}`);
+    }, 30_000);
   });
 });

@@ -2,10 +2,12 @@
 // delivery rules, with Triggers' subscribers reached over HTTP like Knative reaches Services.
 // Its deliveries live in the project's database (broker_outbox) and, while that is down, in a
 // spool under DATA_HOME, so a 202 from it survives a restart of the broker or of Postgres.
-// It takes events only with BROKER_TOKEN (docs/decisions/0027-broker-authentication.md).
+// It takes events only with BROKER_TOKEN, and sends the same token to every subscriber and to
+// the dead-letter sink, which require it (docs/decisions/0027-broker-authentication.md).
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { TOKEN_CHARACTERS } from "../platform/broker/broker-credentials.ts";
 import { brokerIngress } from "../platform/broker/broker-ingress.ts";
 import { EmbeddedBroker } from "../platform/broker/embedded-broker.ts";
 import { EventSpool } from "../platform/broker/event-spool.ts";
@@ -33,6 +35,9 @@ try {
       "BROKER_TOKEN must be set (32 characters or more): the broker takes events only from senders that present it",
     );
   }
+  // It goes into the Authorization header of every delivery.
+  if (!TOKEN_CHARACTERS.test(config.BROKER_TOKEN))
+    throw new ConfigError("BROKER_TOKEN must be printable ASCII without spaces");
   token = config.BROKER_TOKEN;
 } catch (error) {
   process.stderr.write(`error: ${error instanceof ConfigError ? error.message : String(error)}\n`);
@@ -41,8 +46,10 @@ try {
 const urlOf = (name: string) => config.SUBSCRIBER_URL_TEMPLATE.replace("{name}", name);
 const triggers = await loadTriggersFile();
 const delivery = await loadBrokerDeliveryFile();
+// The functions take events only with the token: any container on the network could
+// otherwise post a forged one straight to them.
 const subscribers = Object.fromEntries(
-  triggers.map((t) => [t.subscriber, httpSubscriber(urlOf(t.subscriber))]),
+  triggers.map((t) => [t.subscriber, httpSubscriber(urlOf(t.subscriber), { token })]),
 );
 const sink = delivery.deadLetterSink;
 
@@ -64,6 +71,7 @@ const broker = new EmbeddedBroker({
         const response = await postEvent(
           urlOf(sink),
           letter.event as Parameters<typeof postEvent>[1],
+          { token },
         );
         if (!response.ok) throw new Error(`dead-letter sink answered ${response.status}`);
       }

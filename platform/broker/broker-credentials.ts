@@ -22,7 +22,7 @@ export interface BrokerCredentials {
 export const TOKEN_FILE_CACHE_MS = 60_000;
 
 /** What a bearer token may hold (RFC 6750's b64token and more, but nothing a header breaks on). */
-const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+export const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
 
 export interface BrokerAuthorizationOptions {
   /** Default {@link TOKEN_FILE_CACHE_MS}; 0 reads the file on every publish. */

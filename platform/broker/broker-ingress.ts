@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromHttp, InvalidEventData, NotOurEvent } from "../../events/cloud-event.ts";
 import { PublishError } from "../../events/publisher.ts";
+import { bearerTokenOf } from "../http/bearer-token.ts";
 import { HttpError, InvalidRequest, Unauthorized, Unavailable } from "../http/http-errors.ts";
 import { readBody } from "../http/read-body.ts";
 import { sendError } from "../http/send-error.ts";
@@ -21,9 +22,6 @@ export interface BrokerIngressOptions {
   readonly limitBytes?: number;
   readonly log?: Logger;
 }
-
-/** `Bearer <token>`, the scheme in any case (RFC 7235: schemes are case-insensitive). */
-const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * A `node:http` handler that accepts binary- or structured-mode CloudEvents into `broker`:
@@ -45,8 +43,7 @@ export function brokerIngress(
   const token = options.token;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const given = BEARER.exec(req.headers.authorization ?? "")?.[1] ?? "";
-    if (!sameSecret(given, token)) {
+    if (!sameSecret(bearerTokenOf(req.headers.authorization), token)) {
       // Nothing of the body is read into memory; node discards the rest, and the
       // connection closes after the answer.
       res.setHeader("connection", "close");

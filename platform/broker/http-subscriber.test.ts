@@ -1,9 +1,9 @@
-// Subscribers over HTTP: binary-mode POST, and the status handed back to the broker's rules.
+// Subscribers over HTTP: binary-mode POST, the broker's token when it has one, and the status handed back to its rules.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEvent, fromHttp, shardProgress } from "../../events/index.ts";
-import { httpSubscriber } from "./http-subscriber.ts";
+import { httpSubscriber, postEvent } from "./http-subscriber.ts";
 
 const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
 let server: Server;
@@ -49,6 +49,36 @@ describe("httpSubscriber", () => {
   it("hands a failure status and body back to the broker, and rejects when unreachable", async () => {
     status = 503;
     expect(await httpSubscriber(url)(event)).toEqual({ status: 503, body: "nope" });
-    await expect(httpSubscriber("http://127.0.0.1:9/", 2000)(event)).rejects.toThrow();
+    await expect(
+      httpSubscriber("http://127.0.0.1:9/", { timeoutMs: 2000 })(event),
+    ).rejects.toThrow();
+  });
+
+  it("sends Authorization: Bearer <token> when given a token, and no Authorization without one", async () => {
+    status = 202;
+    const token = "subscriber-token-0123456789abcdef-xyz";
+    await httpSubscriber(url, { token })(event);
+    expect(received.at(-1)!.headers.authorization).toBe(`Bearer ${token}`);
+    await httpSubscriber(url)(event);
+    expect(received.at(-1)!.headers).not.toHaveProperty("authorization");
+  });
+
+  it("sends the token with a dead letter too (postEvent)", async () => {
+    status = 202;
+    const token = "dead-letter-token-0123456789abcdef";
+    expect((await postEvent(url, event, { token })).status).toBe(202);
+    expect(received.at(-1)!.headers.authorization).toBe(`Bearer ${token}`);
+  });
+
+  it("refuses at once a token a header cannot carry, without quoting it", () => {
+    const token = "has a space and a secret 0123456789";
+    let error: unknown;
+    try {
+      httpSubscriber(url, { token });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RangeError);
+    expect(String(error)).not.toContain("secret");
   });
 });

@@ -80,6 +80,14 @@ export const EVENT_ROUTES: readonly Route[] = [
   { method: "POST", path: "/", auth: "none", body: "cloudevent", weight: 6 },
 ];
 
+/**
+ * The same route when the function requires the broker's token (compose's BROKER_TOKEN): the
+ * token right in most cases, wrong or missing in the rest.
+ */
+export const TOKEN_EVENT_ROUTES: readonly Route[] = [
+  { method: "POST", path: "/", auth: "broker-bearer", body: "cloudevent", weight: 6 },
+];
+
 /** The broker ingress, on the embedded stack's internal listener or a standalone broker. */
 export const BROKER_ROUTES: readonly Route[] = [
   { method: "POST", path: "/broker/default", auth: "broker-bearer", body: "cloudevent", weight: 8 },
