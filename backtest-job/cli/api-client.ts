@@ -10,6 +10,17 @@ export interface RequestContext {
 }
 
 /**
+ * The API has no run of that id (404). Right after a webhook's 202 this means "accepted, not
+ * recorded yet": dispatch-backtest records the run when the broker delivers its event.
+ */
+export class RunNotFound extends BadInput {
+  constructor(runId: string) {
+    super(`no run ${runId}`);
+    this.name = "RunNotFound";
+  }
+}
+
+/**
  * GETs `url` with the bearer token, checks the JSON body against `schema` and returns it.
  * Failures the user can act on are {@link BadInput} (exit 2): an unreachable host, a 401,
  * a 404, a 400 (with the API's message, its `query.limit` reworded as `--limit`), and a body
@@ -68,7 +79,7 @@ function statusError(
     );
   }
   if (status === 404 && context.runId !== undefined) {
-    return new BadInput(`no run ${context.runId}`);
+    return new RunNotFound(context.runId);
   }
   if (status === 404) {
     return new BadInput(`--url: ${origin(url)} has no ${pathOf(url)} (404); is it the zixly API?`);

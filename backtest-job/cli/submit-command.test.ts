@@ -72,6 +72,50 @@ describe("zixly submit", () => {
     expect(gets.every((g) => g.authorization === "Bearer env-token")).toBe(true);
   });
 
+  it("waits while the API does not know the accepted run yet (dispatch records it later)", async () => {
+    // Regression: under compose the first poll could come before dispatch-backtest recorded
+    // the run, and submit stopped with "no run" although the webhook had answered 202.
+    let polls = 0;
+    api = await fakeApi((r) => {
+      if (r.method === "POST") {
+        return { status: 202, json: { runId: RUN_ID, statusUrl: `${api.url}/runs/${RUN_ID}` } };
+      }
+      if (r.path.endsWith("/results")) {
+        return {
+          json: {
+            runId: RUN_ID,
+            status: "succeeded",
+            total: 1,
+            sort: "sharpeRatio",
+            order: "desc",
+            limit: 5,
+            offset: 0,
+            results: [resultRow(3, 10, 1.5)],
+          },
+        };
+      }
+      if (polls++ < 2)
+        return { status: 404, json: { error: { code: "not_found", message: "no run" } } };
+      return { json: runView() };
+    });
+    const argv = ["submit", "--url", `${api.url}/w`, "--secret", SECRET, "--request", request];
+    const { code, stderr } = await runCli(argv);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: `run ${RUN_ID} accepted\n` });
+    expect(polls).toBe(3);
+  });
+
+  it("reports a run the API never records once --timeout has passed", async () => {
+    api = await fakeApi((r) =>
+      r.method === "POST"
+        ? { status: 202, json: { runId: RUN_ID, statusUrl: `${api.url}/runs/${RUN_ID}` } }
+        : { status: 404, json: { error: { code: "not_found", message: "no run" } } },
+    );
+    const argv = ["--secret", SECRET, "--request", request, "--timeout", "1"];
+    const { code, stderr } = await runCli(["submit", "--url", `${api.url}/w`, ...argv]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`run ${RUN_ID} accepted\nerror: no run ${RUN_ID}\n`);
+  });
+
   it("a run that fails exits 1 and says why", async () => {
     await pipeline(runView({ status: "failed", best: null, error: "out of memory" }));
     const argv = ["--secret", SECRET, "--request", request];

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Webhook } from "standardwebhooks";
-import { getJson } from "./api-client.ts";
+import { getJson, RunNotFound } from "./api-client.ts";
 import { ResultsPageSchema, RunViewSchema } from "./api-responses.ts";
 import { parseFlags } from "./args.ts";
 import { BadInput } from "./bad-input.ts";
@@ -23,6 +23,26 @@ const FLAGS = {
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** Pause between two polls of the run. */
+const POLL_MS = 250;
+
+/**
+ * The run from `get`, waiting while the API does not know it yet. A 202 is a promise, but the
+ * run is recorded only when dispatch-backtest receives its event from the broker: with
+ * separate processes (compose, Knative) the first polls can come first and answer 404.
+ * Past `deadline` (--timeout) the 404 is reported as it is.
+ */
+async function recorded<T>(get: () => Promise<T>, deadline: number, pauseMs: number): Promise<T> {
+  for (;;) {
+    try {
+      return await get();
+    } catch (error) {
+      if (!(error instanceof RunNotFound) || Date.now() >= deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, deadline - Date.now())));
+  }
+}
 
 /**
  * Sends `--request FILE` to `--url`, signed with `--secret` (Standard Webhooks), then polls
@@ -77,8 +97,10 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
   // The same fallback as the API commands, so one exported ZIXLY_TOKEN serves them all.
   const auth = { token: flags.token || process.env.ZIXLY_TOKEN || undefined };
   const context = { runId: answer.runId };
-  const run = await followRun(() => getJson(statusUrl, RunViewSchema, auth, context), io, {
-    intervalMs: 250,
+  const get = () => getJson(statusUrl, RunViewSchema, auth, context);
+  const deadline = Date.now() + timeoutMs;
+  const run = await followRun(() => recorded(get, deadline, POLL_MS), io, {
+    intervalMs: POLL_MS,
     timeoutMs,
   });
   // Best first by the statistic the request ranked by.
