@@ -1,13 +1,19 @@
-// The two Dockerfiles: what they copy exists and is in the build context, their entrypoints are
-// files the build compiles, and they run as the uid the pods require.
+// The two Dockerfiles: any Node base image, bundles only (images/bundle.ts) in the runtime stage,
+// what they copy exists and is in the build context, and they run as the uid the pods require.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { IMAGES, type ImageName } from "../images/bundle.ts";
 import { repoPath } from "./render.ts";
 
 const DOCKERFILES = {
   "Dockerfile.functions": "dist/functions/serve.js",
   "Dockerfile.backtest-job": "dist/backtest-job/main.js",
 } as const;
+/** The image each Dockerfile bundles (images/bundle.ts). */
+const IMAGE_OF: Record<keyof typeof DOCKERFILES, ImageName> = {
+  "Dockerfile.functions": "functions",
+  "Dockerfile.backtest-job": "backtest-job",
+};
 
 const dockerignore = readFileSync(repoPath(".dockerignore"), "utf8")
   .split("\n")
@@ -30,24 +36,59 @@ function runtimeStage(file: string): string[] {
   return all.slice(last);
 }
 
-/** `dist/x/y.js` as the TypeScript file tsc compiles it from. */
+/** `dist/x/y.js` as the TypeScript entry it is bundled from. */
 const sourceOf = (built: string) => built.replace(/^dist\//, "").replace(/\.js$/, ".ts");
 
-describe.each(Object.entries(DOCKERFILES))("%s", (file, entrypoint) => {
-  it(`runs node ${entrypoint}, compiled from a source that tsconfig.build.json includes`, () => {
+describe.each(Object.entries(DOCKERFILES))("%s", (name, entrypoint) => {
+  const file = name as keyof typeof DOCKERFILES;
+  const image = IMAGE_OF[file];
+
+  it(`runs node ${entrypoint}, bundled from an entry of images/bundle.ts`, () => {
     const cmd = runtimeStage(file).find((l) => l.startsWith("CMD "));
     expect(JSON.parse(cmd?.slice(4) ?? "null")).toEqual(["node", entrypoint]);
-    const source = sourceOf(entrypoint);
-    expect(existsSync(repoPath(source)), source).toBe(true);
-    const build = JSON.parse(readFileSync(repoPath("tsconfig.build.json"), "utf8"));
-    expect(build.include).toContain(source.split("/")[0]);
+    expect(IMAGES[image].entries).toContain(sourceOf(entrypoint));
+    expect(existsSync(repoPath(sourceOf(entrypoint)))).toBe(true);
   });
 
-  it("builds with npm ci and npm run build, and prunes the dev dependencies", () => {
+  it("takes its base image as NODE_IMAGE, the official Node 20 slim image by default", () => {
+    const all = instructions(file);
+    // Before the first FROM, so that every FROM may use it.
+    expect(all[0]).toBe("ARG NODE_IMAGE=node:20-bookworm-slim");
+    const froms = all.filter((l) => l.startsWith("FROM "));
+    const base = "$" + "{NODE_IMAGE}"; // the Dockerfile's own syntax, not a template
+    expect(froms).toEqual([`FROM ${base} AS build`, `FROM ${base}`]);
+  });
+
+  it("has no `# syntax=` line, which makes BuildKit fetch a frontend from Docker Hub", () => {
+    expect(readFileSync(repoPath(file), "utf8")).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
+  it("bundles its image with npm ci and images/bundle.ts in the build stage", () => {
     const text = instructions(file).join("\n");
-    expect(text).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
-    expect(text).toContain("npm ci");
-    expect(text).toContain("npm run build && npm prune --omit=dev");
+    expect(text).toContain("RUN npm ci");
+    expect(text).toContain(`RUN node_modules/.bin/tsx images/bundle.ts ${image} /app`);
+  });
+
+  it("copies into the runtime stage only the bundled /app: no node_modules, sources or tests", () => {
+    const copies = runtimeStage(file).filter((l) => l.startsWith("COPY "));
+    expect(copies).toEqual(["COPY --from=build /app ./"]);
+  });
+
+  it("copies into the build stage every source folder its bundles read", () => {
+    const copied = instructions(file)
+      .filter((l) => l.startsWith("COPY ") && !l.includes("--from="))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const folders = new Set(IMAGES[image].entries.map((e) => e.split("/")[0]));
+    // The folders of the project the entries import from: what the Job's bundle test pins.
+    for (const folder of [...folders, "events", "platform", "images"]) {
+      expect(copied, `${file}: ${folder}`).toContain(folder);
+    }
+    for (const f of IMAGES[image].files.filter((f) => !f.startsWith("node_modules/"))) {
+      expect(
+        copied.some((c) => f === c || f.startsWith(`${c}/`)),
+        `${file}: ${f}`,
+      ).toBe(true);
+    }
   });
 
   it("runs as uid 10001, the runAsUser of the pods and compose containers", () => {
@@ -65,16 +106,6 @@ describe.each(Object.entries(DOCKERFILES))("%s", (file, entrypoint) => {
         expect(dockerignore, `${file}: ${source} is ignored`).not.toContain(source);
       }
     }
-  });
-});
-
-describe("Dockerfile.functions", () => {
-  it("keeps the source tree the api's dashboard assets and compose's tsx launcher read", () => {
-    const stage = runtimeStage("Dockerfile.functions");
-    for (const dir of ["events", "platform", "functions", "backtest-job", "stack"]) {
-      expect(stage).toContain(`COPY --from=build /app/${dir} ./${dir}`);
-    }
-    expect(existsSync(repoPath("functions/api/dashboard/assets"))).toBe(true);
   });
 });
 

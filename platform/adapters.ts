@@ -1,7 +1,7 @@
 // Picks the adapters from configuration: Postgres or PGlite, Redis or in-memory stand-ins.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { keepOpening } from "./health/keep-opening.ts";
 import { openingRunStore } from "./health/opening-run-store.ts";
 import type { Logger } from "./log.ts";
@@ -9,6 +9,7 @@ import { MemoryProgressStore } from "./memory/memory-progress-store.ts";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.ts";
 import { MemoryReplayGuard } from "./memory/memory-replay-guard.ts";
 import type { ProgressStore, RateLimiter, ReplayGuard, RunStore } from "./ports.ts";
+import { pgliteInstalled } from "./postgres/database.ts";
 import { PostgresRunStore } from "./postgres/postgres-run-store.ts";
 import { closeRedis, createRedis, pingRedis } from "./redis/redis-client.ts";
 import { RedisProgressStore } from "./redis/redis-progress-store.ts";
@@ -36,6 +37,7 @@ export interface Adapters {
  * database is PGlite under DATA_HOME; without REDIS_URL the cache is in memory.
  */
 export async function openAdapters(config: Config, log: Logger): Promise<Adapters> {
+  requireDatabase(config);
   const store = await openStore(config);
   return withCache(store, config, log);
 }
@@ -48,12 +50,25 @@ export async function openAdapters(config: Config, log: Logger): Promise<Adapter
  * Readiness reports both (store `ping`, `pingCache`).
  */
 export function startAdapters(config: Config, log: Logger): Adapters {
+  requireDatabase(config);
   const opening = keepOpening(() => openStore(config), {
     what: "database",
     log: log.child({ component: "postgres" }),
     close: (store) => store.close(),
   });
   return withCache(openingRunStore(opening), config, log);
+}
+
+/**
+ * Stops a build without PGlite (the functions image) at start when DATABASE_URL is unset:
+ * the store would otherwise retry an import that can never succeed.
+ */
+function requireDatabase(config: Config): void {
+  if (!config.DATABASE_URL && !pgliteInstalled()) {
+    throw new ConfigError(
+      "DATABASE_URL must be set: this build carries no PGlite (docs/decisions/0034-lean-images.md)",
+    );
+  }
 }
 
 function openStore(config: Config): Promise<PostgresRunStore> {

@@ -1,7 +1,6 @@
 // Opens the run store's database: Postgres through a pg pool, or embedded PGlite.
-import { PGlite } from "@electric-sql/pglite";
+import { createRequire } from "node:module";
 import { Kysely, PostgresDialect, sql } from "kysely";
-import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
 import { createLogger } from "../log.ts";
 import type { Database } from "./schema.ts";
@@ -90,10 +89,27 @@ function openPool(url: string, schema: string | undefined): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/**
+ * Whether PGlite is installed. The functions image leaves it out (it always has DATABASE_URL),
+ * so it is imported only when opened: docs/decisions/0034-lean-images.md.
+ */
+export function pgliteInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve("@electric-sql/pglite");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function openPglite(
   dir: string | undefined,
   schema: string | undefined,
 ): Promise<Kysely<Database>> {
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("kysely-pglite-dialect"),
+  ]);
   const pglite = new PGlite(dir ?? "memory://");
   await pglite.waitReady;
   // PGlite is one session, so a session-wide search_path holds for every query.
