@@ -10,7 +10,7 @@ import { runJob } from "./job/run-job.ts";
 
 // Launched as a local process: an orphan of a crashed stack stops, its successor resumes it.
 const parent = Number(process.env.JOB_PARENT_PID);
-if (Number.isInteger(parent) && parent > 0) watchParent(parent, () => process.exit(75));
+if (Number.isInteger(parent) && parent > 0) watchParent(parent, () => process.exit(EXIT.transient));
 
 // Off unless the launcher passed a collector on (docs/tracing.md); the URL was checked by its config.
 const tracing = await startTracing(

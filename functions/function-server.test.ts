@@ -130,6 +130,9 @@ describe("functionServer under stalled uploads", () => {
     const { log, bytes } = capture("info");
     server = await listen(webhookServer(log));
     const waits = await stall(server.url, "/webhooks/tv", SOCKETS);
+    console.info(
+      `${SOCKETS} stalled uploads closed ${Math.min(...waits)}-${Math.max(...waits)} ms after their last byte; ${bytes()} bytes logged at info`,
+    );
     expect(Math.max(...waits)).toBeLessThanOrEqual(LIMITS.requestTimeoutMs + SLACK_MS);
     // Regression: 400 slow sockets wrote 175 KB of error lines with stack traces.
     expect(bytes()).toBe(0);
@@ -140,6 +143,8 @@ describe("functionServer under stalled uploads", () => {
     server = await listen(webhookServer(log));
     await stall(server.url, "/webhooks/tv", SOCKETS);
     await new Promise((resolve) => setTimeout(resolve, 100));
+    const logged = lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+    console.info(`${SOCKETS} stalled uploads at debug: ${lines.length} lines, ${logged} bytes`);
     expect(stderr).toEqual([]);
     expect(lines.length).toBeLessThanOrEqual(SOCKETS);
     for (const line of lines) {

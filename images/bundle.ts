@@ -164,9 +164,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
   const metafile = await bundleImage(image as ImageName, resolve(outDir));
+  let total = 0;
   for (const [file, output] of Object.entries(metafile.outputs)) {
+    total += output.bytes;
     process.stdout.write(
       `${relative(process.cwd(), file)}  ${Math.round(output.bytes / 1024)} KiB\n`,
     );
   }
+  process.stdout.write(`total  ${Math.round(total / 1024)} KiB of bundles\n`);
 }

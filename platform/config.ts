@@ -3,7 +3,8 @@ import { z } from "zod";
 import { isAddressOrRange, trustListProblem } from "./http/client-address.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+/** "true"/"false"/"1"/"0" as a boolean, as every boolean setting is written. */
+export const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 /** One webhook source and how it authenticates. */
 export const SourceConfigSchema = z.discriminatedUnion("auth", [

@@ -47,6 +47,8 @@ export function createLogger(
   const level = options.level ?? levelFromEnv();
   const threshold = rank(level);
   const out = options.write ?? ((line: string) => void process.stderr.write(line));
+  // Redacted once here, not on every line: redaction is per field, so the result is the same.
+  const safeBase = redactFields(base);
   const write = (lineLevel: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (rank(lineLevel) < threshold) return;
     const line = {
@@ -54,7 +56,8 @@ export function createLogger(
       level: lineLevel,
       component,
       message: redactText(message),
-      ...redactFields({ ...base, ...fields }),
+      ...safeBase,
+      ...(fields ? redactFields(fields) : {}),
     };
     out(`${JSON.stringify(line)}\n`);
   };

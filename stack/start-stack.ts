@@ -162,7 +162,12 @@ export async function startStack(
   registerIngestWebhook(async () => ingestDeps(await ready()));
   registerApi(async () => apiDeps(await ready()));
   registerDispatch(async () => dispatchDeps(await ready()));
-  registerRecordResult(async () => recordDeps(await ready()));
+  // Built once: its RunShapes remember runs across events (functions/record-result/run-shapes.ts).
+  let record: ReturnType<typeof recordDeps> | undefined;
+  registerRecordResult(async () => {
+    record ??= recordDeps(await ready());
+    return record;
+  });
   registerNotify(async () => notifyDeps(await ready()));
   registerWatchJobs(async () => watchJobsDeps(await ready()));
   // Registered for completeness only: the embedded broker records dead letters in the store

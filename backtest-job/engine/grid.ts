@@ -264,12 +264,17 @@ export function parseShard(text: string): Shard {
   return shard;
 }
 
+/** How many combinations shard `index` of `count` holds in a run of `total`: see {@link shardIndices}. */
+export function shardSize(total: number, index: number, count: number): number {
+  return Math.max(0, Math.ceil((total - index) / count));
+}
+
 /**
  * The combination indices of one shard: every `count`-th combination from `index`.
  * Interleaving balances shards, because neighbouring combinations cost about the same.
  */
 export function shardIndices(total: number, shard: Shard): Int32Array {
-  const n = Math.max(0, Math.ceil((total - shard.index) / shard.count));
+  const n = shardSize(total, shard.index, shard.count);
   const out = new Int32Array(n);
   for (let k = 0; k < n; k++) out[k] = shard.index + k * shard.count;
   return out;

@@ -14,7 +14,6 @@ export type Params = Readonly<Record<string, number>>;
  * {@link lessThan}, which derives `holds` from the same fields.
  */
 export interface Constraint<P> {
-  readonly kind: "lt";
   readonly left: keyof P & string;
   readonly right: keyof P & string;
   readonly message: string;
@@ -34,7 +33,7 @@ export function lessThan<P extends Params>(
   right: keyof P & string,
   message = `${left} must be less than ${right}`,
 ): Constraint<P> {
-  return { kind: "lt", left, right, message, path: left, holds: (p) => p[left] < p[right] };
+  return { left, right, message, path: left, holds: (p) => p[left] < p[right] };
 }
 
 /** A trading strategy the engine can backtest and sweep. */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { type BacktestRequest, BacktestRequestSchema, RunIdSchema } from "../../events/index.ts";
 import type { BrokerCredentials } from "../../platform/broker/broker-credentials.ts";
+import { bool } from "../../platform/config.ts";
 import { BadInput } from "./job-errors.ts";
 
 const int = (min: number, max: number) =>
@@ -64,7 +65,7 @@ const WorkSchema = z.object({
   FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   FETCH_TIMEOUT_MS: int(100, 10 * 60_000).default(30_000),
   /** The launcher's ALLOW_INSECURE_URLS: http and private data urls (local development). */
-  ALLOW_INSECURE_URLS: z.enum(["true", "false", "1", "0"]).default("false"),
+  ALLOW_INSECURE_URLS: bool.default(false),
   /** Least time between two progress events; 0 sends one whenever the sweep reports. */
   PROGRESS_INTERVAL_MS: int(0, 3_600_000).default(1000),
   /** First delay of the publish retry; it doubles on each attempt. */
@@ -164,7 +165,7 @@ export function parseJobWork(env: Env): JobWork {
     workers: e.JOB_WORKERS,
     fetchMaxBytes: e.FETCH_MAX_BYTES,
     fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
-    allowInsecureUrls: e.ALLOW_INSECURE_URLS === "true" || e.ALLOW_INSECURE_URLS === "1",
+    allowInsecureUrls: e.ALLOW_INSECURE_URLS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
     publishBackoffMs: e.PUBLISH_BACKOFF_MS,
   };

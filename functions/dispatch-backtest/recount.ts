@@ -1,7 +1,5 @@
 // Counts a request's combinations again from its grid: dispatch trusts no count an event carries.
-import { EngineError } from "../../backtest-job/engine/errors.ts";
-import { cartesianLimit, countCombinations, gridAxes } from "../../backtest-job/engine/grid.ts";
-import { getStrategy } from "../../backtest-job/engine/strategies/index.ts";
+import { countGrid } from "../../backtest-job/engine/count-grid.ts";
 import type { BacktestRequest } from "../../events/index.ts";
 
 /** What the recount found: the count, or why the run cannot go ahead. */
@@ -22,25 +20,27 @@ export type Recount =
  * @example recountCombinations(event.data.request, config.MAX_COMBINATIONS)
  */
 export function recountCombinations(request: BacktestRequest, cap: number): Recount {
-  let combinations: number;
-  try {
-    const strategy = getStrategy(request.strategy);
-    // The product limit ingest applied at the door, applied again: every shard enumerates it.
-    const axes = gridAxes(strategy, request.params, cartesianLimit(cap));
-    combinations = countCombinations(strategy, axes);
-  } catch (error) {
-    if (!(error instanceof EngineError)) throw error;
-    return { ok: false, combinations: undefined, reason: error.message.replace(/^grid/, "params") };
+  const counted = countGrid(request.strategy, request.params, cap);
+  switch (counted.kind) {
+    case "ok":
+      return { ok: true, combinations: counted.combinations };
+    case "invalid":
+      return {
+        ok: false,
+        combinations: undefined,
+        reason: counted.message.replace(/^grid/, "params"),
+      };
+    case "none":
+      return {
+        ok: false,
+        combinations: 0,
+        reason: "params: no combination satisfies the constraints",
+      };
+    case "over":
+      return {
+        ok: false,
+        combinations: counted.combinations,
+        reason: `params: the grid gives ${counted.combinations} combinations, more than the cap of ${cap}`,
+      };
   }
-  if (combinations === 0) {
-    return { ok: false, combinations, reason: "params: no combination satisfies the constraints" };
-  }
-  if (combinations > cap) {
-    return {
-      ok: false,
-      combinations,
-      reason: `params: the grid gives ${combinations} combinations, more than the cap of ${cap}`,
-    };
-  }
-  return { ok: true, combinations };
 }

@@ -1,9 +1,7 @@
 // Checks a webhook body against the BacktestRequest schema and the engine's own rules.
 
 import type { z } from "zod";
-import { EngineError } from "../../backtest-job/engine/errors.ts";
-import { cartesianLimit, countCombinations, gridAxes } from "../../backtest-job/engine/grid.ts";
-import { getStrategy } from "../../backtest-job/engine/strategies/index.ts";
+import { countGrid } from "../../backtest-job/engine/count-grid.ts";
 import { type BacktestRequest, BacktestRequestSchema } from "../../events/index.ts";
 import { escapeUnstorable } from "../../events/storable-text.ts";
 import { InvalidRequest, type Issue } from "../../platform/http/http-errors.ts";
@@ -33,30 +31,26 @@ export function validateRequest(body: unknown, maxCombinations: number): ValidRe
 }
 
 function engineCheck(request: BacktestRequest, cap: number): number {
-  try {
-    const strategy = getStrategy(request.strategy);
-    // Refused before any value is expanded, and never more than the Job itself accepts.
-    const axes = gridAxes(strategy, request.params, cartesianLimit(cap));
-    const combinations = countCombinations(strategy, axes);
-    if (combinations === 0) {
-      const rules = strategy.constraints.map((c) => c.message).join("; ");
-      throw new InvalidRequest(`params: no combination satisfies the constraints (${rules})`, [
-        { path: "params", message: "no valid combination" },
+  const counted = countGrid(request.strategy, request.params, cap);
+  switch (counted.kind) {
+    case "ok":
+      return counted.combinations;
+    case "none":
+      throw new InvalidRequest(
+        `params: no combination satisfies the constraints (${counted.rules.join("; ")})`,
+        [{ path: "params", message: "no valid combination" }],
+      );
+    case "over":
+      throw tooMany(`${counted.combinations} combinations`, cap);
+    case "invalid": {
+      // Engine messages start with the grid path ("grid.fast[2]: ..."): in a request that is params.
+      const message = counted.message.replace(/^grid/, "params");
+      const unknownStrategy = counted.message.startsWith("unknown strategy");
+      const path = unknownStrategy ? "strategy" : (message.split(":")[0] ?? "params");
+      throw new InvalidRequest(unknownStrategy ? `strategy: ${message}` : message, [
+        { path, message },
       ]);
     }
-    if (combinations > cap) throw tooMany(`${combinations} combinations`, cap);
-    return combinations;
-  } catch (error) {
-    if (!(error instanceof EngineError)) throw error;
-    // Engine messages start with the grid path ("grid.fast[2]: ..."): in a request that is params.
-    const message = error.message.replace(/^grid/, "params");
-    const path = error.message.startsWith("unknown strategy")
-      ? "strategy"
-      : (message.split(":")[0] ?? "params");
-    throw new InvalidRequest(
-      message.startsWith("unknown strategy") ? `strategy: ${message}` : message,
-      [{ path, message }],
-    );
   }
 }
 

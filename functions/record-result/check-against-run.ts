@@ -1,14 +1,7 @@
 // What a shard event claims that its run, as stored, says cannot be: record-result trusts no count it can check.
+import { shardSize } from "../../backtest-job/engine/grid.ts";
 import type { ShardCompleted, ShardFailed, ShardProgress } from "../../events/index.ts";
 import type { RunRecord } from "../../platform/ports.ts";
-
-/**
- * Combinations of shard `index` of `count` in a run of `combinations`: the engine gives shard
- * i every count-th combination from i (backtest-job/engine/grid.ts, shardIndices).
- */
-export function shardSize(combinations: number, index: number, count: number): number {
-  return Math.max(0, Math.ceil((combinations - index) / count));
-}
 
 /** Whether combination `comboIndex` of a run of `combinations` belongs to shard `index` of `count`. */
 function inShard(comboIndex: number, combinations: number, index: number, count: number): boolean {

@@ -1,6 +1,7 @@
 // Builds record-result's dependencies from the process's function context.
 import type { FunctionContext } from "../../platform/function-context.ts";
 import type { RecordDeps } from "./handler.ts";
+import { RunShapes } from "./run-shapes.ts";
 
 export function recordDeps(ctx: FunctionContext): RecordDeps {
   return {
@@ -9,5 +10,6 @@ export function recordDeps(ctx: FunctionContext): RecordDeps {
     publisher: ctx.publisher,
     launcher: ctx.launcher,
     log: ctx.log.child({ function: "record-result" }),
+    shapes: new RunShapes(),
   };
 }

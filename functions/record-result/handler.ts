@@ -21,6 +21,7 @@ import {
 } from "../../platform/metrics/metrics.ts";
 import type { JobLauncher, ProgressStore, RunStore } from "../../platform/ports.ts";
 import { problemWith } from "./check-against-run.ts";
+import type { RunShapes } from "./run-shapes.ts";
 
 /** What record-result needs. */
 export interface RecordDeps {
@@ -30,6 +31,8 @@ export interface RecordDeps {
   /** To stop a failed run's other shards. */
   readonly launcher: JobLauncher;
   readonly log: Logger;
+  /** Runs' shapes already read; without it every shard event reads its run. */
+  readonly shapes?: RunShapes;
 }
 
 /** What one delivery did, for logs and tests. */
@@ -105,7 +108,9 @@ async function fitsItsRun(
   deps: RecordDeps,
   log: Logger,
 ): Promise<true | "ignored" | "invalid"> {
-  const run = await deps.store.getRun(data.runId);
+  const run = deps.shapes
+    ? await deps.shapes.get(data.runId, deps.store)
+    : await deps.store.getRun(data.runId);
   if (!run) {
     log.info("shard event of an unknown run acknowledged and dropped", { runId: data.runId });
     return "ignored";

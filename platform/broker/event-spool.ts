@@ -1,8 +1,9 @@
 // A folder of accepted events that could not reach the outbox yet: the broker's fallback while the database is down.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync } from "node:fs";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileDurably } from "../durable-file.ts";
 
 /**
  * One file per event, written to a temporary name, flushed with fsync and renamed into place
@@ -27,16 +28,7 @@ export class EventSpool {
   /** Stores `event` durably; resolves once it is on disk. */
   async write(event: Record<string, unknown>): Promise<void> {
     const name = `${Date.now().toString().padStart(15, "0")}-${String(this.#seq++).padStart(9, "0")}-${randomBytes(4).toString("hex")}.json`;
-    const temp = join(this.#dir, `.${name}.tmp`);
-    const file = await open(temp, "wx");
-    try {
-      await file.writeFile(JSON.stringify(event));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, join(this.#dir, name));
-    await this.#syncDir();
+    await writeFileDurably(this.#dir, name, JSON.stringify(event));
   }
 
   /** Events waiting, counted from the folder. */
@@ -71,13 +63,5 @@ export class EventSpool {
     return readdirSync(this.#dir)
       .filter((n) => n.endsWith(".json") && !n.startsWith("."))
       .sort();
-  }
-
-  async #syncDir(): Promise<void> {
-    // Makes the rename itself durable; some file systems refuse fsync on a folder.
-    const dir = await open(this.#dir, "r").catch(() => undefined);
-    if (!dir) return;
-    await dir.sync().catch(() => undefined);
-    await dir.close();
   }
 }

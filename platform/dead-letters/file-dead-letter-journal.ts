@@ -1,7 +1,7 @@
 // DeadLetterJournal in a folder: one JSON file per letter, written so that a crash never leaves half of one.
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { fsyncDir, isCode, writeFileDurably } from "../durable-file.ts";
 import type { DeadLetter } from "../ports.ts";
 import {
   checkLease,
@@ -83,16 +83,7 @@ export class FileDeadLetterJournal implements DeadLetterJournal {
     if ((await this.#files()).some((f) => f.id === id)) return false;
     const entry = entryOf(letter, this.#now());
     const name = `${String(Date.parse(entry.journalledAt)).padStart(15, "0")}-${id}.json`;
-    const temp = join(this.#dir, `.${name}.${randomUUID()}.tmp`);
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(entry));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, join(this.#dir, name));
-    await fsyncDir(this.#dir);
+    await writeFileDurably(this.#dir, name, JSON.stringify(entry));
     return true;
   }
 
@@ -159,24 +150,4 @@ export class FileDeadLetterJournal implements DeadLetterJournal {
     }
     return out;
   }
-}
-
-/** Makes a folder's entries (a rename, an unlink) durable; a no-op where folders cannot be fsynced. */
-async function fsyncDir(dir: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch (error) {
-    // Windows cannot open a folder, and some file systems refuse to fsync one.
-    if (!isCode(error, "EISDIR") && !isCode(error, "EPERM") && !isCode(error, "EINVAL")) {
-      throw error;
-    }
-  } finally {
-    await handle?.close();
-  }
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === code;
 }
