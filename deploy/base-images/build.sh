@@ -67,7 +67,14 @@ mkdir -p "$CACHE"
 
 # ---- one minbase rootfs, slimmed, imported once --------------------------------------------
 ROOTFS_TAR="$CACHE/$SUITE-minbase.tar"
-if [ ! -s "$ROOTFS_TAR" ]; then
+label_of() { docker image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$1" 2>/dev/null || true; }
+# A fresh clone (CI) has no cache but the engine may still hold the Debian layer of an earlier
+# build: keep it, and with it every image built on it, instead of a new debootstrap whose
+# tarball never hashes the same twice.
+if [ ! -s "$ROOTFS_TAR" ] && [ "${REBUILD:-0}" != 1 ] && [ -n "$(label_of "$DEBIAN_IMAGE")" ]; then
+  log "reusing $DEBIAN_IMAGE (no rootfs tarball in $CACHE)"
+  ROOTFS_SUM="$(label_of "$DEBIAN_IMAGE")"
+elif [ ! -s "$ROOTFS_TAR" ]; then
   log "debootstrap --variant=minbase $SUITE (a few minutes)"
   rootfs="$CACHE/rootfs.tmp"
   rm -rf "$rootfs"
@@ -83,8 +90,7 @@ else
   log "reusing $ROOTFS_TAR"
 fi
 
-ROOTFS_SUM="$(sha256sum "$ROOTFS_TAR" | cut -c1-64)"
-label_of() { docker image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$1" 2>/dev/null || true; }
+if [ -s "$ROOTFS_TAR" ]; then ROOTFS_SUM="$(sha256sum "$ROOTFS_TAR" | cut -c1-64)"; fi
 if [ "$(label_of "$DEBIAN_IMAGE")" != "$ROOTFS_SUM" ]; then
   log "docker import -> $DEBIAN_IMAGE"
   docker import --change "LABEL $RECIPE_LABEL=$ROOTFS_SUM" \
@@ -129,9 +135,10 @@ stage_node() {
 }
 
 # ---- one image: a container of the Debian base runs <name>/install.sh, then is committed -----
-# build_image NAME IMAGE [STAGE_DIR] -- CHANGE...
+# build_image NAME IMAGE [STAGE_FUNCTION] -- CHANGE...  (the function prints a folder to copy
+# in; called only when the image is rebuilt, so an up-to-date image needs no npm tarball)
 build_image() {
-  local name="$1" image="$2" stage="$3"
+  local name="$1" image="$2" stage_with="$3" stage=""
   shift 4
   local recipe extra=()
   if [ "$name" = node ] && [ -n "${EXTRA_CA_CERTS:-}" ]; then extra=("$EXTRA_CA_CERTS"); fi
@@ -143,6 +150,7 @@ build_image() {
   fi
   local t0=$SECONDS container="zixly-base-images-$name"
   log "building $image"
+  if [ -n "$stage_with" ]; then stage="$("$stage_with")"; fi
   docker rm -f "$container" >/dev/null 2>&1 || true
   docker create --name "$container" --network bridge "$DEBIAN_IMAGE" \
     bash /tmp/recipe/install.sh >/dev/null
@@ -179,8 +187,7 @@ NODE_CHANGES=("ENV NODE_VERSION=$NODE_VERSION" 'WORKDIR /' 'ENTRYPOINT []' 'CMD 
 if [ -n "${EXTRA_CA_CERTS:-}" ]; then
   NODE_CHANGES+=('ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/extra-ca.crt')
 fi
-NODE_STAGE="$(stage_node)"
-build_image node "$NODE_IMAGE" "$NODE_STAGE" -- "${NODE_CHANGES[@]}"
+build_image node "$NODE_IMAGE" stage_node -- "${NODE_CHANGES[@]}"
 
 # SIGTERM becomes SIGINT, postgres's fast shutdown (its SIGTERM waits for every client to
 # leave), whatever sends it: docker stop, compose v1 or v2, or a kubelet, which all send

@@ -1,6 +1,7 @@
 // A tiny stand-in for the Kubernetes API (batch/v1 Jobs only) for tests of the real client.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 
@@ -17,6 +18,13 @@ export interface RecordedRequest {
 interface StoredJob {
   metadata: { name: string; namespace: string; labels?: Record<string, string> };
   [key: string]: unknown;
+}
+
+export interface FakeKubeApiOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** PEM key and certificate: serve https, as a real API server does. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 const JOBS = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+))?$/;
@@ -41,15 +49,20 @@ export class FakeKubeApi {
     this.#server = server;
   }
 
-  static async start(): Promise<FakeKubeApi> {
+  /**
+   * Listens on 127.0.0.1 and a free port, over plain http, unless told otherwise: the container
+   * tests serve it over TLS on 0.0.0.0:443, where pods find their API server.
+   */
+  static async start(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
     let api: FakeKubeApi | undefined;
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       api!.#handle(req, res).catch((error: unknown) => {
         send(res, 500, status(500, "InternalError", String(error)));
       });
-    });
+    };
+    const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
     api = new FakeKubeApi(server);
-    server.listen(0, "127.0.0.1");
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
     await once(server, "listening");
     return api;
   }
