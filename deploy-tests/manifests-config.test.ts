@@ -105,6 +105,15 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("function configuration"), () => {
       const [config] = [...configMaps.values()];
       expect(configMaps.size).toBe(1);
       expect(config.JOB_IMAGE).toBe(`${prefix}zixly/backtest-job`);
+      // The function that launches Jobs sees the same image, from its own pod template.
+      const dispatch = named(objects, "Service", "dispatch-backtest");
+      const env = containerEnv(
+        dispatch,
+        dispatch.spec.template.spec.containers[0],
+        configMaps,
+        secrets,
+      );
+      expect(env.JOB_IMAGE).toBe(`${prefix}zixly/backtest-job`);
     });
   });
 
@@ -158,7 +167,16 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("function configuration"), () => {
 
     it("forbids insecure URLs, annotates the function accounts for IRSA, and scales higher", () => {
       expect([...dataByName(objects, "ConfigMap").values()][0].ALLOW_INSECURE_URLS).toBe("false");
-      for (const name of ["zixly-function", "zixly-jobs", "zixly-job-canceller"]) {
+      const accounts = new Set(
+        knativeServices(objects).map((s) => s.spec.template.spec.serviceAccountName as string),
+      );
+      expect([...accounts].sort()).toEqual([
+        "zixly-api",
+        "zixly-function",
+        "zixly-job-canceller",
+        "zixly-jobs",
+      ]);
+      for (const name of accounts) {
         const account = named(objects, "ServiceAccount", name);
         expect(account.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toMatch(
           /^arn:aws:iam::\d{12}:role\//,

@@ -1,8 +1,10 @@
 // Policies of the rendered manifests: scale to zero, restricted pods, least-privilege RBAC,
 // and the backtest Jobs' network fence.
 import type { IncomingMessage } from "node:http";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { eventRequestRefusal } from "../platform/http/event-guard.ts";
+import { launcherMethodsCalledBy, launcherVerbs, verbsNeededBy } from "./job-api-calls.ts";
+import { jobPodTemplate } from "./job-pod.ts";
 import {
   HAS_KUBECTL,
   type K8sObject,
@@ -14,7 +16,12 @@ import {
 import { knativeServices, type PodTemplate, podTemplates } from "./workloads.ts";
 
 /** Accounts whose pods call the Kubernetes API, and so get a token; every other pod gets none. */
-const API_CLIENT_ACCOUNTS = new Set(["zixly-jobs", "zixly-job-canceller", "zixly-job-watcher"]);
+const API_CLIENT_ACCOUNTS = new Set([
+  "zixly-jobs",
+  "zixly-api",
+  "zixly-job-canceller",
+  "zixly-job-watcher",
+]);
 
 /**
  * Containers allowed a writable root filesystem, as `<pod id>/<container>`. Empty: the
@@ -23,12 +30,53 @@ const API_CLIENT_ACCOUNTS = new Set(["zixly-jobs", "zixly-job-canceller", "zixly
  */
 const WRITABLE_ROOT_ALLOWED = new Set<string>();
 
-/** The Job verbs each jobs Role grants, exactly (platform/launchers/kubernetes-job-launcher.ts). */
-const JOB_ROLES: Readonly<Record<string, readonly string[]>> = {
-  "zixly-jobs": ["create", "delete", "get", "list", "watch"],
-  "zixly-job-canceller": ["delete"],
+/**
+ * The Job verbs of the Roles no function of ours runs as: the ApiServerSource's adapter lists
+ * and watches the Jobs (and gets one on a resync). The functions' Roles are derived from their
+ * code instead (job-api-calls.ts).
+ */
+const SOURCE_ROLES: Readonly<Record<string, readonly string[]>> = {
   "zixly-job-watcher": ["get", "list", "watch"],
 };
+
+/** A pod spec fails Pod Security `restricted` (v1.33 rules) for these reasons; [] passes. */
+// biome-ignore lint/suspicious/noExplicitAny: a rendered or built pod spec.
+function restrictedViolations(spec: any, id: string): string[] {
+  const out: string[] = [];
+  const pod = spec.securityContext ?? {};
+  const allowedVolumes = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+  ];
+  for (const v of spec.volumes ?? []) {
+    const types = Object.keys(v).filter((k) => k !== "name");
+    if (!types.every((t) => allowedVolumes.includes(t))) out.push(`${id}: volume ${v.name}`);
+  }
+  for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
+    if (spec[field]) out.push(`${id}: ${field}`);
+  }
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    const sc = c.securityContext ?? {};
+    const where = `${id}/${c.name}`;
+    if (sc.privileged) out.push(`${where}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) out.push(`${where}: allowPrivilegeEscalation`);
+    if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) out.push(`${where}: runAsNonRoot`);
+    if ((sc.runAsUser ?? pod.runAsUser) === 0) out.push(`${where}: runAsUser 0`);
+    const seccomp = (sc.seccompProfile ?? pod.seccompProfile)?.type;
+    if (!["RuntimeDefault", "Localhost"].includes(seccomp)) out.push(`${where}: seccompProfile`);
+    if (!(sc.capabilities?.drop ?? []).includes("ALL")) out.push(`${where}: drop ALL`);
+    const added = (sc.capabilities?.add ?? []).filter((a: string) => a !== "NET_BIND_SERVICE");
+    if (added.length > 0) out.push(`${where}: adds ${added.join(",")}`);
+    for (const p of c.ports ?? []) if (p.hostPort) out.push(`${where}: hostPort`);
+  }
+  return out;
+}
 
 const OVERLAYS = ["kind", "eks"] as const;
 
@@ -88,11 +136,21 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
       for (const s of services) {
         const c = s.spec.template.spec.containers[0];
         expect(c.readinessProbe?.httpGet?.path, s.metadata.name).toBe("/readyz");
-        // Each check of /readyz gives up after 1 s (platform/health/readiness.ts): the probe
-        // must wait longer, or a slow dependency would read as a probe failure of its own.
-        expect(c.readinessProbe?.timeoutSeconds, s.metadata.name).toBeGreaterThan(1);
         // A dependency that is down must never get a pod restarted: liveness asks the process.
         expect(c.livenessProbe?.httpGet?.path, s.metadata.name).toBe("/healthz");
+      }
+    });
+
+    it("regression: keeps Knative's fast readiness probing on cold start (no periodSeconds)", () => {
+      // periodSeconds 0 (unset) is Knative's aggressive probe: queue-proxy tries every 50 ms
+      // until the container is ready. Any period made a scale-from-zero wait for the kubelet's
+      // next probe. With period 0 Knative refuses timeoutSeconds and failureThreshold
+      // (pkg/apis/serving/k8s_validation.go, validateReadinessProbe).
+      for (const s of services) {
+        const probe = s.spec.template.spec.containers[0].readinessProbe ?? {};
+        expect(probe.periodSeconds ?? 0, s.metadata.name).toBe(0);
+        expect(probe.timeoutSeconds, s.metadata.name).toBeUndefined();
+        expect(probe.failureThreshold, s.metadata.name).toBeUndefined();
       }
     });
 
@@ -152,6 +210,15 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
       }
     });
 
+    it("enforces Pod Security restricted on the namespace, which every pod of ours passes", () => {
+      const [namespace] = ofKind(objects, "Namespace");
+      expect(namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+      const violations = podTemplates(objects).flatMap((p) => restrictedViolations(p.spec, p.id));
+      // The Job pods dispatch-backtest creates are admitted in the same namespace.
+      violations.push(...restrictedViolations(jobPodTemplate().spec, "Job/bt-..."));
+      expect(violations).toEqual([]);
+    });
+
     it("mounts a token only into pods whose account calls the Kubernetes API", () => {
       for (const pod of podTemplates(objects)) {
         const account = pod.spec.serviceAccountName ?? "default";
@@ -163,11 +230,30 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
       expect(functionAccount.automountServiceAccountToken).toBe(false);
     });
 
-    it("grants Roles on batch/jobs only, with exactly the verbs each needs, and no wildcard", () => {
+    /** Role name -> the verbs its functions' code needs on batch/jobs, union over them. */
+    const needed = new Map<string, string[]>();
+    beforeAll(async () => {
+      for (const [role, verbs] of Object.entries(SOURCE_ROLES)) needed.set(role, [...verbs]);
+      for (const s of services) {
+        const account = s.spec.template.spec.serviceAccountName as string;
+        const binding = ofKind(objects, "RoleBinding").find((b) =>
+          b.subjects.some((x: { name: string }) => x.name === account),
+        );
+        if (!binding) continue;
+        const role = binding.roleRef.name as string;
+        const verbs = new Set([
+          ...(needed.get(role) ?? []),
+          ...(await verbsNeededBy(s.metadata.name)),
+        ]);
+        needed.set(role, [...verbs].sort());
+      }
+    });
+
+    it("grants Roles on batch/jobs only, with exactly the verbs the code calls, and no wildcard", () => {
       expect(ofKind(objects, "ClusterRole")).toEqual([]);
       expect(ofKind(objects, "ClusterRoleBinding")).toEqual([]);
       const roles = ofKind(objects, "Role");
-      expect(roles.map((r) => r.metadata.name).sort()).toEqual(Object.keys(JOB_ROLES).sort());
+      expect(roles.map((r) => r.metadata.name).sort()).toEqual([...needed.keys()].sort());
       for (const role of roles) {
         expect(role.rules, role.metadata.name).toHaveLength(1);
         const [rule] = role.rules;
@@ -175,9 +261,23 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
         expect(rule.resources).toEqual(["jobs"]);
         expect(rule.resourceNames).toBeUndefined();
         expect(rule.nonResourceURLs).toBeUndefined();
-        expect([...rule.verbs].sort(), role.metadata.name).toEqual(JOB_ROLES[role.metadata.name]);
+        expect([...rule.verbs].sort(), role.metadata.name).toEqual(needed.get(role.metadata.name));
       }
       expect(JSON.stringify(roles)).not.toContain("*");
+    });
+
+    it("regression: lets the reaper GET the Jobs that exists() and cancel() read before deleting", async () => {
+      // zixly-job-canceller had delete only: every GET was a 403, so a run whose Job vanished
+      // waited out its whole deadline.
+      const verbs = await launcherVerbs();
+      expect(verbs.cancel).toEqual(["delete", "get"]);
+      expect(verbs.exists).toEqual(["get"]);
+      expect(launcherMethodsCalledBy("watch-jobs")).toEqual(
+        expect.arrayContaining(["cancel", "exists"]),
+      );
+      const account = named(objects, "Service", "watch-jobs").spec.template.spec.serviceAccountName;
+      const role = named(objects, "Role", account);
+      expect(role.rules[0].verbs).toEqual(expect.arrayContaining(["get", "delete"]));
     });
 
     it("binds each Role to its own account in the same namespace, and nothing else", () => {
@@ -198,7 +298,15 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
       const accountOf = (name: string) =>
         named(objects, "Service", name).spec.template.spec.serviceAccountName;
       expect(accountOf("dispatch-backtest")).toBe("zixly-jobs");
-      expect(accountOf("api")).toBe("zixly-jobs");
+      // The public api must never create Jobs: its own account, without create.
+      expect(accountOf("api")).toBe("zixly-api");
+      const creators = services.filter((s) =>
+        launcherMethodsCalledBy(s.metadata.name).includes("launch"),
+      );
+      expect(creators.map((s) => s.metadata.name)).toEqual(["dispatch-backtest"]);
+      for (const s of services.filter((x) => !creators.includes(x))) {
+        expect(accountOf(s.metadata.name), s.metadata.name).not.toBe("zixly-jobs");
+      }
       for (const s of services) {
         const env = s.spec.template.spec.containers[0].env as { name: string; value?: string }[];
         const kubernetes = env.some((e) => e.name === "JOB_LAUNCHER" && e.value === "kubernetes");
@@ -269,7 +377,45 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("manifest policies"), () => {
       for (const range of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]) {
         expect(v4.ipBlock.except).toContain(range);
       }
-      expect(spec.egress).toHaveLength(3);
+      // kind adds one rule for the insecure data URLs it allows (the next test); eks none.
+      expect(spec.egress).toHaveLength(overlay === "kind" ? 4 : 3);
+    });
+
+    it("regression: lets the Jobs fetch private and plain-http data URLs exactly when ALLOW_INSECURE_URLS allows them", () => {
+      // kind promised private data URLs (ALLOW_INSECURE_URLS=true) that the Jobs' policy cut.
+      const config = ofKind(objects, "ConfigMap").find((c) => c.data?.ALLOW_INSECURE_URLS)?.data;
+      const insecure = config?.ALLOW_INSECURE_URLS === "true";
+      const policy = named(objects, "NetworkPolicy", "backtest-jobs");
+      /** Whether some egress rule admits TCP to an IPv4 `address` on `port`. */
+      const admits = (address: string, port: number) =>
+        policy.spec.egress.some(
+          (rule: {
+            to?: { ipBlock?: { cidr: string; except?: string[] } }[];
+            ports?: { port: number }[];
+          }) =>
+            (rule.ports ?? []).some((p) => p.port === port) &&
+            (rule.to ?? []).some((t) => t.ipBlock && inBlock(address, t.ipBlock)),
+        );
+      // host.docker.internal on Docker Desktop, the docker bridge, a LAN host.
+      for (const address of ["192.168.65.254", "172.17.0.1", "10.1.2.3"]) {
+        for (const port of [80, 443, 8080]) {
+          expect(admits(address, port), `${address}:${port}`).toBe(insecure);
+        }
+      }
+      expect(admits("93.184.216.34", 443)).toBe(true);
+      expect(admits("93.184.216.34", 80)).toBe(insecure);
     });
   });
 });
+
+/** Whether IPv4 `address` is in `block` and in none of its exceptions (v4 CIDRs only). */
+function inBlock(address: string, block: { cidr: string; except?: string[] }): boolean {
+  const within = (cidr: string) => {
+    const [base, bits] = cidr.split("/");
+    if (!base?.includes(".")) return false;
+    const toInt = (a: string) => a.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(toInt(address) / size) === Math.floor(toInt(base) / size);
+  };
+  return within(block.cidr) && !(block.except ?? []).some(within);
+}

@@ -8,6 +8,7 @@ import { PingSource } from "@kubernetes-models/knative/sources.knative.dev/v1/Pi
 import { SinkBinding } from "@kubernetes-models/knative/sources.knative.dev/v1/SinkBinding";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
@@ -42,6 +43,7 @@ export const MODELS: Readonly<Record<string, Model>> = {
   "rbac.authorization.k8s.io/v1/Role": Role,
   "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "serving.knative.dev/v1/Service": KnativeService,
   "eventing.knative.dev/v1/Broker": Broker,
   "eventing.knative.dev/v1/Trigger": Trigger,

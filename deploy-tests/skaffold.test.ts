@@ -19,6 +19,7 @@ interface SkaffoldConfig {
   kind: string;
   build: {
     local?: { push?: boolean };
+    platforms?: string[];
     artifacts: { image: string; docker: { dockerfile: string } }[];
   };
   manifests: { kustomize: { paths: string[] } };
@@ -31,7 +32,7 @@ interface SkaffoldConfig {
 const skaffold = readYamlFile("skaffold.yaml") as SkaffoldConfig;
 const schema = sharedSchema("skaffold-v4beta14.json");
 
-/** The config with a profile's JSON patches applied (replace and remove, as skaffold.yaml uses). */
+/** The config with a profile's JSON patches applied (add, replace, remove: what skaffold.yaml uses). */
 function withProfile(config: SkaffoldConfig, name: string): SkaffoldConfig {
   const out = structuredClone(config) as unknown as Record<string, unknown>;
   const profile = config.profiles.find((p) => p.name === name);
@@ -41,7 +42,14 @@ function withProfile(config: SkaffoldConfig, name: string): SkaffoldConfig {
     const last = keys.pop() as string;
     let parent = out as Record<string, unknown>;
     for (const key of keys) parent = parent[key] as Record<string, unknown>;
-    if (!(last in parent)) throw new Error(`${patch.op} ${patch.path}: no such field`);
+    if (patch.op !== "add" && !(last in parent)) {
+      throw new Error(`${patch.op} ${patch.path}: no such field`);
+    }
+    if (patch.op === "add") {
+      if (last in parent) throw new Error(`add ${patch.path}: exists already`);
+      parent[last] = patch.value;
+      continue;
+    }
     if (patch.op === "replace") parent[last] = patch.value;
     else if (patch.op === "remove") delete parent[last];
     else throw new Error(`op ${patch.op} is not simulated`);
@@ -98,6 +106,12 @@ describe("skaffold.yaml", () => {
       groupKind: "ConfigMap",
       image: [".data.JOB_IMAGE"],
     });
+    // deploy-tests/image-rewrite.test.ts runs skaffold's rewrite over the render.
+    expect(skaffold.resourceSelector?.allow).toContainEqual({
+      groupKind: "Service.serving.knative.dev",
+      image: [".*", ".spec.template.spec.containers.*.env.*.value"],
+      labels: [".*"],
+    });
   });
 
   it("forwards the Kourier ingress, through which ingest-webhook and api are reached", () => {
@@ -106,12 +120,20 @@ describe("skaffold.yaml", () => {
     );
   });
 
-  it("pushes for eks only, and drops the kind cluster's configuration hook there", () => {
+  it("pushes for eks only, built for the nodes' platform, and sets Knative's flags on both", () => {
     expect(skaffold.build.local?.push).toBe(false);
-    expect(skaffold.deploy.kubectl.hooks).toBeDefined();
+    expect(skaffold.build.platforms).toBeUndefined();
     const eks = withProfile(skaffold, "eks");
     expect(eks.build.local?.push).toBe(true);
-    expect(eks.deploy.kubectl.hooks).toBeUndefined();
+    // Images built on an arm64 laptop would not start on amd64 nodes (exec format error).
+    expect(eks.build.platforms).toEqual(["linux/amd64"]);
+    // deploy-tests/cluster-setup.test.ts checks what the hook applies.
+    expect(JSON.stringify(eks.deploy.kubectl.hooks)).toContain(
+      "knative/cluster/serving-features.yaml",
+    );
+    expect(JSON.stringify(skaffold.deploy.kubectl.hooks)).toContain(
+      "knative/cluster/serving-features.yaml",
+    );
   });
 
   describe.skipIf(!HAS_KUBECTL)(kubectlTitle("artifacts and overlays"), () => {

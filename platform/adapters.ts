@@ -1,6 +1,5 @@
 // Picks the adapters from configuration: Postgres or PGlite, Redis or in-memory stand-ins.
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { type Config, ConfigError } from "./config.ts";
 import { keepOpening } from "./health/keep-opening.ts";
 import { openingRunStore } from "./health/opening-run-store.ts";
@@ -9,7 +8,8 @@ import { MemoryProgressStore } from "./memory/memory-progress-store.ts";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.ts";
 import { MemoryReplayGuard } from "./memory/memory-replay-guard.ts";
 import type { ProgressStore, RateLimiter, ReplayGuard, RunStore } from "./ports.ts";
-import { pgliteInstalled } from "./postgres/database.ts";
+import { type DatabaseOptions, pgliteInstalled } from "./postgres/database.ts";
+import { databaseOptionsFrom } from "./postgres/database-options.ts";
 import { PostgresRunStore } from "./postgres/postgres-run-store.ts";
 import { closeRedis, createRedis, pingRedis } from "./redis/redis-client.ts";
 import { RedisProgressStore } from "./redis/redis-progress-store.ts";
@@ -38,7 +38,7 @@ export interface Adapters {
  */
 export async function openAdapters(config: Config, log: Logger): Promise<Adapters> {
   requireDatabase(config);
-  const store = await openStore(config);
+  const store = await openStore(config, databaseOptionsFrom(config));
   return withCache(store, config, log);
 }
 
@@ -51,7 +51,9 @@ export async function openAdapters(config: Config, log: Logger): Promise<Adapter
  */
 export function startAdapters(config: Config, log: Logger): Adapters {
   requireDatabase(config);
-  const opening = keepOpening(() => openStore(config), {
+  // Read and checked once, now: a bad DATABASE_CA_FILE stops the process at start.
+  const options = databaseOptionsFrom(config);
+  const opening = keepOpening(() => openStore(config, options), {
     what: "database",
     log: log.child({ component: "postgres" }),
     close: (store) => store.close(),
@@ -71,13 +73,10 @@ function requireDatabase(config: Config): void {
   }
 }
 
-function openStore(config: Config): Promise<PostgresRunStore> {
+function openStore(config: Config, options: DatabaseOptions): Promise<PostgresRunStore> {
   // PGlite creates its own folder but not the ones above it.
   if (!config.DATABASE_URL) mkdirSync(config.DATA_HOME, { recursive: true });
-  return PostgresRunStore.open({
-    url: config.DATABASE_URL,
-    pgliteDir: config.DATABASE_URL ? undefined : join(config.DATA_HOME, "pglite"),
-  });
+  return PostgresRunStore.open(options);
 }
 
 /** `store` with the cache adapters REDIS_URL picks: Redis, or in-memory stand-ins. */

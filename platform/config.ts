@@ -44,6 +44,18 @@ export const ConfigSchema = z.object({
   METRICS_PORT: int(0, 65535).default(9464),
   /** Postgres; unset means PGlite under DATA_HOME. */
   DATABASE_URL: z.string().optional(),
+  /**
+   * A PEM bundle of the CAs that sign the Postgres server's certificate (RDS: the global
+   * bundle). Set, every connection is TLS, verified against this bundle alone and for the
+   * URL's host name, whatever `sslmode` the URL names (platform/postgres/pool-config.ts).
+   * Node does not trust the RDS CA by default, so `sslmode=require` fails without it.
+   */
+  DATABASE_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Connections one process keeps to Postgres at most. Times the pods that can run at once,
+   * it must stay under the server's max_connections (docs/configuration.md).
+   */
+  DATABASE_POOL_MAX: int(1, 100).default(5),
   /** Redis; unset means in-memory stand-ins. */
   REDIS_URL: z.string().optional(),
   /** Where embedded state lives: the PGlite database and the generated webhook secret. */

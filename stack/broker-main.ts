@@ -21,11 +21,14 @@ import { keepOpening } from "../platform/health/keep-opening.ts";
 import { readiness } from "../platform/health/readiness.ts";
 import { applyServerLimits } from "../platform/http/server-limits.ts";
 import { createLogger } from "../platform/log.ts";
+import type { DatabaseOptions } from "../platform/postgres/database.ts";
+import { databaseOptionsFrom } from "../platform/postgres/database-options.ts";
 import { PostgresRunStore } from "../platform/postgres/postgres-run-store.ts";
 
 const log = createLogger("broker");
 let config: ReturnType<typeof loadConfig>;
 let token: string;
+let databaseOptions: DatabaseOptions;
 try {
   config = loadConfig();
   if (!config.DATABASE_URL)
@@ -39,6 +42,7 @@ try {
   if (!TOKEN_CHARACTERS.test(config.BROKER_TOKEN))
     throw new ConfigError("BROKER_TOKEN must be printable ASCII without spaces");
   token = config.BROKER_TOKEN;
+  databaseOptions = databaseOptionsFrom(config);
 } catch (error) {
   process.stderr.write(`error: ${error instanceof ConfigError ? error.message : String(error)}\n`);
   process.exit(2);
@@ -54,7 +58,7 @@ const subscribers = Object.fromEntries(
 const sink = delivery.deadLetterSink;
 
 // The database may still be starting: keep trying, with capped backoff, before taking events.
-const store = await keepOpening(() => PostgresRunStore.open({ url: config.DATABASE_URL }), {
+const store = await keepOpening(() => PostgresRunStore.open(databaseOptions), {
   what: "database",
   log,
   close: (s) => s.close(),

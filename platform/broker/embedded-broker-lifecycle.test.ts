@@ -38,20 +38,27 @@ describe("EmbeddedBroker with the knative/base definitions", () => {
     );
     await broker.publish(progressEvent());
     await broker.drain(1000);
-    // retry: 0 and no deadLetterSink: one try, then dropped; the Broker's sink does not apply.
-    expect(recordResult.calls).toHaveLength(1);
-    expect(letters).toHaveLength(0);
-    expect(broker.stats().dropped).toBe(1);
+    // The progress Trigger's own delivery: one quick retry, then its own dead-letter sink.
+    const progress = triggers.find((t) => t.name === "record-result-shard-progress")?.delivery;
+    if (!progress) throw new Error("the progress Trigger has no delivery of its own");
+    expect(recordResult.calls).toHaveLength(progress.retry + 1);
+    expect(letters.map((l) => [l.eventType, l.reason])).toEqual([
+      ["com.zixly.backtest.shard.progress.v1", `500 after ${progress.retry + 1} attempts`],
+    ]);
+    const progressDelays = Array.from({ length: progress.retry }, (_, n) => backoffMs(progress, n));
+    expect(delays).toEqual(progressDelays);
 
     await broker.publish(shardFailedEvent());
     await broker.drain(1000);
-    // The Broker's own delivery: every retry with its exponential wait, then the dead letter.
+    // The Broker's own delivery: every retry with its wait, then the dead letter.
     const tries = delivery.retry + 1;
-    expect(recordResult.calls).toHaveLength(1 + tries);
-    expect(delays).toEqual(
-      Array.from({ length: delivery.retry }, (_, n) => backoffMs(delivery, n)),
-    );
+    expect(recordResult.calls).toHaveLength(progress.retry + 1 + tries);
+    expect(delays).toEqual([
+      ...progressDelays,
+      ...Array.from({ length: delivery.retry }, (_, n) => backoffMs(delivery, n)),
+    ]);
     expect(letters.map((l) => [l.eventType, l.reason])).toEqual([
+      ["com.zixly.backtest.shard.progress.v1", `500 after ${progress.retry + 1} attempts`],
       ["com.zixly.backtest.shard.failed.v1", `500 after ${tries} attempts`],
     ]);
   });

@@ -53,11 +53,18 @@ describe("the knative/base files", () => {
     ]);
   });
 
-  it("give only the progress Trigger its own delivery: no retries and no dead-letter sink", async () => {
+  it("give only the progress Trigger its own delivery: one quick retry, every field set", async () => {
     const triggers = await loadTriggersFile(defaultTriggersPath);
     const own = triggers.filter((t) => t.delivery !== undefined);
     expect(own.map((t) => t.name)).toEqual(["record-result-shard-progress"]);
-    expect(own[0]?.delivery).toEqual({ retry: 0, backoffPolicy: "exponential", backoffDelayMs: 0 });
+    // Every field, so the Kafka broker's field-by-field merge reads it as the MT broker does.
+    expect(own[0]?.delivery).toEqual({
+      retry: 1,
+      backoffPolicy: "linear",
+      backoffDelayMs: 1000,
+      timeoutMs: 10_000,
+      deadLetterSink: "dead-letters",
+    });
   });
 
   it("set the Broker's defaults: 13 linear retries 10 s apart, 60 s a try, then dead-letters", async () => {

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { createLogger } from "../log.ts";
+import { type PoolSettings, poolConfig } from "./pool-config.ts";
 import type { Database } from "./schema.ts";
 
 export interface DatabaseOptions {
@@ -12,6 +13,10 @@ export interface DatabaseOptions {
   readonly pgliteDir?: string;
   /** A Postgres schema for every table, created if missing: parallel tests use one each. */
   readonly schema?: string;
+  /** PEM CA bundle that the server's certificate must chain to (pool-config.ts). Needs `url`. */
+  readonly ca?: string;
+  /** Connections the pool opens at most; 5 unless set (DATABASE_POOL_MAX). */
+  readonly poolMax?: number;
 }
 
 /** An open database and the one way to let it go. */
@@ -22,8 +27,6 @@ export interface OpenDatabase {
 
 /** Schema names go into `search_path` unquoted, so keep them to plain identifiers. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-/** int8 OID: pg returns it as a string; counts and bigserial ids fit a double. */
-const INT8 = 20;
 const log = createLogger("postgres");
 
 /**
@@ -42,7 +45,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     );
   }
   const db = options.url
-    ? openPool(options.url, schema)
+    ? openPool(options.url, { max: options.poolMax ?? 5, ca: options.ca, schema })
     : await openPglite(options.pgliteDir, schema);
   try {
     if (schema) await createSchema(db, schema);
@@ -53,24 +56,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   return { db, close: () => db.destroy() };
 }
 
-function openPool(url: string, schema: string | undefined): Kysely<Database> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 5,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    // Bounds a query, and a wait for a run's row lock, so a stuck database surfaces as an error.
-    statement_timeout: 30_000,
-    idle_in_transaction_session_timeout: 60_000,
-    // Per connection, so that every pooled client resolves tables in the schema.
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    types: {
-      getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === INT8
-          ? Number
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
+function openPool(url: string, settings: PoolSettings): Kysely<Database> {
+  const pool = new pg.Pool(poolConfig(url, settings));
   // An idle client's error (a restarted server, a dropped connection) is emitted on the pool;
   // unhandled it would crash the process. The next query checks out a fresh client.
   pool.on("error", (error) => {
