@@ -1,12 +1,13 @@
 // The pod-spec-to-docker translation that the container tests rely on: if it dropped a field,
 // those tests would run the images with less than the manifests say, and prove nothing.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { jobPodTemplate } from "./job-pod.ts";
+import { kindClaimFolders } from "./kind-data.ts";
 import { containerEnv, dockerBytes, dockerRunArgs, expand } from "./pod-run.ts";
-import { HAS_KUBECTL, kubectlTitle, named, renderOverlay } from "./render.ts";
+import { HAS_KUBECTL, kubectlTitle, named, renderOverlay, repoPath } from "./render.ts";
 import type { Container } from "./workloads.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "zixly-pod-run-"));
@@ -174,6 +175,40 @@ describe(kubectlTitle("dockerRunArgs on the kind overlay"), () => {
       expect(volume).toMatch(/:\/s:ro$/);
       expect(readFileSync(join(volume!.split(":")[0]!, "tok"), "utf8")).toBe("abc");
       expect(args.at(-1)).toBe("zixly/functions:dev");
+    },
+  );
+
+  it.skipIf(!HAS_KUBECTL)(
+    "mounts kind's data claim from the repository's data/, which holds every example's file",
+    () => {
+      const objects = renderOverlay("kind");
+      const config = objects.find(
+        (o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("zixly-config"),
+      );
+      const claim = config?.data.JOB_DATA_CLAIM as string;
+      const folders = kindClaimFolders(objects);
+      expect(folders.get(claim)).toBe(repoPath("data").replace(/\/$/, ""));
+      for (const file of readdirSync(repoPath("examples"))) {
+        const path = JSON.parse(readFileSync(repoPath(`examples/${file}`), "utf8")).data?.path;
+        if (path) expect(existsSync(join(folders.get(claim)!, path)), file).toBe(true);
+      }
+      const spec = {
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim, readOnly: true } }],
+        containers: [
+          {
+            name: "c",
+            image: "dev.local/zixly/functions",
+            volumeMounts: [{ name: "data", mountPath: "/data", readOnly: true }],
+          },
+        ],
+      };
+      const args = dockerRunArgs(spec, spec.containers[0] as Container, {
+        ...BASE,
+        name: "d",
+        objects,
+        claims: folders,
+      });
+      expect(values(args, "--volume")).toEqual([`${folders.get(claim)}:/data:ro`]);
     },
   );
 

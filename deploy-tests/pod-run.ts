@@ -27,6 +27,11 @@ export interface PodRunOptions {
   readonly serviceAccountDir?: string;
   /** Where secret and configMap volumes are written before they are mounted. */
   readonly scratchDir: string;
+  /**
+   * Claims backed by a folder of this machine (kind-data.ts): claim name -> folder, mounted
+   * as the claim. Any other claim is a fresh, empty one.
+   */
+  readonly claims?: ReadonlyMap<string, string>;
   /** Container ports to publish on 127.0.0.1 (a free host port each). */
   readonly publish?: readonly number[];
 }
@@ -200,10 +205,16 @@ function volumeArgs(
   options: PodRunOptions,
 ): string[] {
   const ro = mount.readOnly ? ",ro" : "";
-  // No volume of that name: a StatefulSet's volumeClaimTemplate. A fresh claim, owned by
-  // fsGroup as the kubelet makes it: a tmpfs, since nothing here outlives the test.
-  // Docker copies the mode of an image's VOLUME folder onto a tmpfs mounted there (0700 for
-  // Postgres's data), so the tmpfs is also given to runAsUser: the one writer a claim has here.
+  // A claim bound to a folder of this machine (kind's data sets): that folder.
+  const folder = options.claims?.get(volume?.persistentVolumeClaim?.claimName);
+  if (folder) {
+    const readOnly = mount.readOnly || volume.persistentVolumeClaim.readOnly;
+    return ["--volume", `${folder}:${mount.mountPath}${readOnly ? ":ro" : ""}`];
+  }
+  // Any other claim, or no volume of that name (a StatefulSet's volumeClaimTemplate): a fresh
+  // claim, owned by fsGroup as the kubelet makes it; a tmpfs, since nothing here outlives the
+  // test. Docker copies the mode of an image's VOLUME folder onto a tmpfs mounted there (0700
+  // for Postgres's data), so it is also given to runAsUser: the one writer a claim has here.
   if (!volume || volume.persistentVolumeClaim) {
     const gid = podSecurity.fsGroup;
     const uid = podSecurity.runAsUser;

@@ -3,13 +3,14 @@
 // exactly the user, read-only root, capabilities, environment, volumes and memory limit of its
 // rendered pod spec (pod-run.ts). A stand-in container plays the Broker's ingress and the
 // Kubernetes API; the test delivers events by the rendered Triggers, as the Broker would.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedHeaders } from "../../test-support/signed-webhook.ts";
+import { kindClaimFolders } from "../kind-data.ts";
 import { containerEnv, dockerRunArgs, type Yaml } from "../pod-run.ts";
-import { type K8sObject, named, ofKind, renderOverlay } from "../render.ts";
+import { type K8sObject, named, ofKind, renderOverlay, repoPath } from "../render.ts";
 import { type Container, knativeServices } from "../workloads.ts";
 import {
   docker,
@@ -89,6 +90,8 @@ describe.skipIf(skip)(TITLE, () => {
       platformEnv: { ...standIn.kubernetesEnv, ...platformEnv },
       serviceAccountDir: standIn.serviceAccountDir,
       scratchDir: scratch,
+      // The data sets: the repository's data/, as kind.yaml mounts it behind the claim.
+      claims: kindClaimFolders(objects),
       publish: ports,
     });
     started.push(container);
@@ -263,33 +266,44 @@ describe.skipIf(skip)(TITLE, () => {
     }
   });
 
-  it("takes a signed webhook through every function and a two-shard Job to a succeeded run", async () => {
+  /** The events of one run: `requested` carries the run id as its id, the others in data. */
+  function ofRun(events: ReceivedEvent[], runId: string): ReceivedEvent[] {
+    return events.filter((e) => e.headers["ce-id"] === runId || runIdOf(e) === runId);
+  }
+
+  /**
+   * A signed webhook of `raw` through ingest-webhook, dispatch-backtest, the Job's pods and
+   * record-result, to a run the api shows succeeded with every row stored once. Returns the
+   * run's id, its Job as the API server holds it, and its view.
+   */
+  async function throughPods(
+    raw: string,
+    shards: number,
+  ): Promise<{ runId: string; job: Yaml; view: Yaml }> {
     // 1. ingest-webhook: a signed webhook in, a backtest.requested to the broker's ingress.
     const secret = named(objects, "Secret", "zixly-secrets").stringData.WEBHOOK_SECRET;
-    const raw = JSON.stringify(REQUEST);
     const t0 = performance.now();
     const response = await fetch(
       `http://127.0.0.1:${pods.get("ingest-webhook")!.port}/webhooks/backtest`,
-      {
-        method: "POST",
-        headers: signedHeaders(secret, raw),
-        body: raw,
-      },
+      { method: "POST", headers: signedHeaders(secret, raw), body: raw },
     );
     const receipt = (await response.json()) as { runId: string };
     expect(response.status, JSON.stringify(receipt)).toBe(202);
-    const [requested] = await eventsOfType("com.zixly.backtest.requested.v1");
-    expect(requested.path).toBe(`/${NAMESPACE}/default`);
-    expect(requested.headers["ce-id"]).toBe(receipt.runId);
+    const { runId } = receipt;
+    const requested = (await eventsOfType("com.zixly.backtest.requested.v1")).find(
+      (e) => e.headers["ce-id"] === runId,
+    );
+    expect(requested?.path).toBe(`/${NAMESPACE}/default`);
 
     // 2. dispatch-backtest: creates the run's Indexed Job through the Kubernetes API, with the
     // pod's service-account token over TLS.
-    expect(accepted(await deliver(requested))).toEqual(["dispatch-backtest"]);
-    const [job] = await standIn.jobs();
+    const before = (await standIn.kubeRequests()).length;
+    expect(accepted(await deliver(requested!))).toEqual(["dispatch-backtest"]);
+    const job = (await standIn.jobs()).find((j) => j.metadata.labels["zixly.com/run-id"] === runId);
     expect(job?.metadata.namespace).toBe(NAMESPACE);
-    expect(job.spec.completions).toBe(2);
+    expect(job.spec.completions).toBe(shards);
     expect(job.spec.template.spec.containers[0].image).toBe(config.JOB_IMAGE);
-    const creates = (await standIn.kubeRequests()).filter((r) => r.method === "POST");
+    const creates = (await standIn.kubeRequests()).slice(before).filter((r) => r.method === "POST");
     expect(creates).toEqual([
       { method: "POST", path: `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`, auth: "Bearer test" },
     ]);
@@ -312,35 +326,41 @@ describe.skipIf(skip)(TITLE, () => {
     expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);
     expect(inspect.HostConfig.CapDrop).toEqual(["ALL"]);
     // A pod exits after the broker took its last event: each shard's parts are all there.
+    const events = ofRun(await standIn.events(), runId);
     const parts = new Map<number, Set<number>>();
-    for (const event of await eventsOfType("com.zixly.backtest.shard.completed.v1")) {
+    for (const event of events) {
+      if (event.headers["ce-type"] !== "com.zixly.backtest.shard.completed.v1") continue;
       const { shard, part } = JSON.parse(event.body);
-      expect(part.count).toBeGreaterThan(0);
       parts.set(shard.index, (parts.get(shard.index) ?? new Set()).add(part.index));
       expect(parts.get(shard.index)!.size).toBeLessThanOrEqual(part.count);
     }
     expect([...parts.keys()].sort()).toEqual(indexes);
 
     // 4. record-result: every shard event the Jobs sent, delivered by the Triggers.
-    for (const event of await standIn.events()) {
+    for (const event of events) {
       if (!event.headers["ce-type"]?.startsWith("com.zixly.backtest.shard.")) continue;
       for (const { to, status } of await deliver(event)) expect(status, to).toBeLessThan(300);
     }
     const api = pods.get("api")!;
     const token = named(objects, "Secret", "zixly-secrets").stringData.API_TOKEN;
-    const view = await fetch(`http://127.0.0.1:${api.port}/runs/${receipt.runId}`, {
+    const view = await fetch(`http://127.0.0.1:${api.port}/runs/${runId}`, {
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.json() as Promise<Yaml>);
-    expect(view).toMatchObject({ status: "succeeded", combinations: COMBINATIONS, shards: 2 });
-    expect(
-      await psql(
-        `select count(*), count(distinct combo_index) from results where run_id = '${receipt.runId}'`,
-      ),
-    ).toBe(`${COMBINATIONS}|${COMBINATIONS}`);
-    figure(`webhook to succeeded run through the pods: ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(view).toMatchObject({ status: "succeeded", shards });
+    const stored = `select count(*), count(distinct combo_index) from results where run_id = '${runId}'`;
+    expect(await psql(stored)).toBe(`${view.combinations}|${view.combinations}`);
+    figure(
+      `webhook to succeeded run through the pods (${view.combinations} combinations, ${shards} shard(s)): ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    return { runId, job, view };
+  }
+
+  it("takes a signed webhook through every function and a two-shard Job to a succeeded run", async () => {
+    const { runId, job, view } = await throughPods(JSON.stringify(REQUEST), 2);
+    expect(view.combinations).toBe(COMBINATIONS);
 
     // 5. notify: the run's end, as its Trigger delivers it.
-    const [finished] = await eventsOfType("com.zixly.backtest.completed.v1");
+    const finished = ofRun(await eventsOfType("com.zixly.backtest.completed.v1"), runId)[0]!;
     expect(accepted(await deliver(finished))).toEqual(["notify"]);
 
     // 6. watch-jobs: the ApiServerSource's update of the Job, and the reaper's ping.
@@ -384,7 +404,32 @@ describe.skipIf(skip)(TITLE, () => {
     expect(await post("dead-letters", letter)).toBeLessThan(300);
     expect(await psql("select count(*) from dead_letters")).toBe("1");
   });
+
+  it("runs every example of examples/ that reads a data set, from the claim kind mounts", async () => {
+    const examples = readdirSync(repoPath("examples")).filter((f) => f.endsWith(".json"));
+    const withPath = examples.filter((f) => "path" in (readJson(`examples/${f}`).data ?? {}));
+    expect(withPath.length).toBeGreaterThan(0);
+    for (const file of withPath) {
+      const { job } = await throughPods(readFileSync(repoPath(`examples/${file}`), "utf8"), 1);
+      // The pods read the file from the claim, mounted read-only at /data.
+      const mounts = job.spec.template.spec.containers[0].volumeMounts;
+      expect(mounts).toContainEqual({ name: "data", mountPath: "/data", readOnly: true });
+    }
+  });
 });
+
+function readJson(relative: string): Yaml {
+  return JSON.parse(readFileSync(repoPath(relative), "utf8"));
+}
+
+/** The run a shard or run event belongs to, from its data. */
+function runIdOf(event: ReceivedEvent): string | undefined {
+  try {
+    return JSON.parse(event.body).runId;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The hashed name kustomize gave the zixly-config ConfigMap. */
 function configMapName(objects: readonly K8sObject[]): string {

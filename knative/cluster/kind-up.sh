@@ -18,7 +18,9 @@ serving="https://github.com/knative/serving/releases/download/$KNATIVE"
 kourier="https://github.com/knative-extensions/net-kourier/releases/download/$KNATIVE"
 eventing="https://github.com/knative/eventing/releases/download/$KNATIVE"
 
-kind create cluster --name "$CLUSTER" --config "$here/kind.yaml"
+# From the repository's root: kind.yaml mounts ./data into the node (kind makes a relative
+# hostPath absolute against the directory it runs in).
+(cd "$here/../.." && kind create cluster --name "$CLUSTER" --config "$here/kind.yaml")
 k() { kubectl --context "kind-$CLUSTER" "$@"; }
 
 # Knative Serving, and the feature flags the overlays' pod templates need.
