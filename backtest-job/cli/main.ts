@@ -1,6 +1,5 @@
 // The CLI's dispatcher: picks the command, and turns every error into one stderr line and a code.
 import { parseWords } from "./args.ts";
-import { backtestCommand } from "./backtest-command.ts";
 import { BadInput } from "./bad-input.ts";
 import { type CliIo, processIo } from "./cli-io.ts";
 import { EXIT, reportError } from "./exit-code.ts";
@@ -40,8 +39,11 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     case "--help":
     case "-h":
       return help(rest, io);
-    case "backtest":
+    case "backtest": {
+      // Every command loads on demand, so `zixly help` reads only what the help text needs.
+      const { backtestCommand } = await import("./backtest-command.ts");
       return backtestCommand(rest, io);
+    }
     case "sweep": {
       // Loaded on demand: the sweep brings in the worker pool, which backtest and help never use.
       const { sweepCommand } = await import("./sweep-command.ts");

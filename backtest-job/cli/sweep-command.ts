@@ -1,10 +1,11 @@
 // `zixly sweep`: every combination of a parameter grid on worker threads; prints the best.
 import { availableParallelism } from "node:os";
 import { backtestContext } from "../engine/backtest.ts";
-import { parseShard, planSweep, type Shard } from "../engine/grid.ts";
+import { parseShard, planSweep, type Shard, shardSize } from "../engine/grid.ts";
 import { getStrategy } from "../engine/strategies/index.ts";
 import { isSummaryStat, SUMMARY_STATS, type SummaryStat } from "../engine/summary.ts";
 import { runSweep } from "../sweep-pool.ts";
+import { defaultWorkers } from "../worker-count.ts";
 import { COMMON_FLAGS, parseFlags } from "./args.ts";
 import { BadInput, blame } from "./bad-input.ts";
 import type { CliIo } from "./cli-io.ts";
@@ -52,18 +53,20 @@ export async function sweepCommand(args: string[], io: CliIo): Promise<number> {
   const grid = jsonFlag("--grid", gridText);
   // runSweep plans the grid too, but its errors cannot say which flag was at fault, and
   // planning costs little next to the sweep itself.
-  blame("--grid", () => planSweep(strategy, grid));
+  const plan = blame("--grid", () => planSweep(strategy, grid));
   const top = flags.top === undefined ? DEFAULT_TOP : positiveIntegerFlag("--top", flags.top);
   const sort = sortFlag(flags.sort);
   const shard = shardFlag(flags.shard);
-  const workers =
-    flags.workers === undefined
-      ? availableParallelism()
-      : positiveIntegerFlag("--workers", flags.workers);
+  const explicitWorkers =
+    flags.workers === undefined ? undefined : positiveIntegerFlag("--workers", flags.workers);
   const options = optionsFromFlags(flags);
   const bars = await loadBars(dataSpec);
   // Checks the data is usable (at least two bars) while a failure can still name --data.
   blame("--data", () => backtestContext(bars));
+  // A one-shot process starts its workers cold: small sweeps are faster on one thread.
+  const shardCombinations = shard ? shardSize(plan.count, shard.index, shard.count) : plan.count;
+  const workers =
+    explicitWorkers ?? defaultWorkers(shardCombinations, bars.length, availableParallelism());
 
   const bar = io.stderrIsTTY ? progressBar(io.stderr) : undefined;
   let outcome: Awaited<ReturnType<typeof runSweep>>;

@@ -47,13 +47,15 @@ sweep options:
   --sort STAT        statistic to rank by, largest first (default sharpeRatio):
                      ${wrap(SUMMARY_STATS.join(", "), LINE_WIDTH - 21).join(`\n${" ".repeat(21)}`)}
   --shard i/n        only combinations i, i+n, i+2n, ... (0-based), to split a sweep
-  --workers N        worker threads (default: the available cores)
+  --workers N        worker threads (default: 1 below 300 M bar-evaluations, combinations
+                     x bars, else the available cores)
 
 options:
   --cash N           starting cash (default 10000)
   --commission X     relative commission per fill, 0.002 = 0.2 % (default 0)
   --mode MODE        long-short (default) or long-only
-  --finalize         close a trade still open at the end, at the last bar's open
+  --finalize         close a trade still open at the end and fill a last-bar order,
+                     at the last open (previous close with --trade-on-close)
   --trade-on-close   fill orders at the close of the signal bar, not the next open
   --json             print one JSON object instead of tables
 

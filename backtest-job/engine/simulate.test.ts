@@ -110,17 +110,64 @@ describe("simulate: hand-computed 12-bar case, cash 1000, commission 1%", () => 
     expect(fin.trades).toHaveLength(1);
     expect(fin.trades[0]).toMatchObject({ exitBar: 11, exitPrice: 14 });
     expect(fin.equity[11]).toBeCloseTo(10 + 90 * 14, 9);
+    expect(fin.openTrade).toBeUndefined();
   });
 
-  it("never fills an order placed at the last bar", () => {
+  it("finalizes under trade-on-close at the previous bar's close, as backtesting.py re-runs its broker", () => {
+    // Long from bar 8's close 11: floor(1000 (1 - eps) / 11) = 90 units, entry bar 8.
+    // finalize_trades re-runs the last bar's fills, which under trade-on-close take bar 10's
+    // close 13 (bar 10), not bar 11's open 14.
+    const fin = simulate(
+      bars(),
+      signals({ 8: SIGNAL_LONG }),
+      2,
+      parseOptions({ cash: 1000, finalizeTrades: true, tradeOnClose: true }),
+    );
+    expect(fin.trades).toHaveLength(1);
+    expect(fin.trades[0]).toMatchObject({
+      entryBar: 8,
+      entryPrice: 11,
+      exitBar: 10,
+      exitPrice: 13,
+    });
+    expect(fin.equity[11]).toBe(10 + 90 * 13);
+  });
+
+  it("fills an order placed at the last bar only when finalizing, and leaves its trade open", () => {
+    const last = signals({ 11: SIGNAL_LONG });
+    const plain = simulate(bars(), last, 2, parseOptions({ cash: 1000 }));
+    expect(plain.trades).toHaveLength(0);
+    expect(plain.openTrade).toBeUndefined();
+    expect(plain.equity[11]).toBe(1000);
+    // finalize_trades fills it at the last open 14: floor(1000 (1 - eps) / 14) = 71 units,
+    // marked at the last close 15 and kept out of the trade statistics.
+    const fin = simulate(bars(), last, 2, parseOptions({ cash: 1000, finalizeTrades: true }));
+    expect(fin.trades).toHaveLength(0);
+    expect(fin.openTrade).toMatchObject({ entryBar: 11, entryPrice: 14, units: 71 });
+    expect(fin.equity[11]).toBe(1000 - 71 * 14 + 71 * 15);
+    // Under trade-on-close it fills at bar 10's close 13: 76 units.
+    const onClose = simulate(
+      bars(),
+      last,
+      2,
+      parseOptions({ cash: 1000, finalizeTrades: true, tradeOnClose: true }),
+    );
+    expect(onClose.openTrade).toMatchObject({ entryBar: 10, entryPrice: 13, units: 76 });
+    expect(onClose.equity[11]).toBe(1000 + 76 * 2);
+  });
+
+  it("finalizes a reversal on the last bar: closes the trade, then opens the new one", () => {
     const sim = simulate(
       bars(),
-      signals({ 11: SIGNAL_LONG }),
+      signals({ 8: SIGNAL_LONG, 11: SIGNAL_SHORT }),
       2,
       parseOptions({ cash: 1000, finalizeTrades: true }),
     );
-    expect(sim.trades).toHaveLength(0);
-    expect(sim.equity[11]).toBe(1000);
+    // The long (90 units from 11) closes at 14: cash 1270, which shorts floor(1270 / 14) = 90.
+    expect(sim.trades).toHaveLength(1);
+    expect(sim.trades[0]).toMatchObject({ entryBar: 9, exitBar: 11, exitPrice: 14 });
+    expect(sim.openTrade).toMatchObject({ entryBar: 11, entryPrice: 14, units: -90 });
+    expect(sim.equity[11]).toBe(1270 - 90 * (15 - 14));
   });
 
   it("drops an order too small for one unit", () => {

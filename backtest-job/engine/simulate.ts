@@ -1,5 +1,5 @@
 // The broker loop of a single backtest: fills, sizing, cash and the equity curve.
-// Every rule follows docs/execution-model.md (backtesting.py 0.6.6's default model).
+// Every rule follows backtesting.py 0.6.6's default model (docs/decisions/0003-execution-model.md).
 import type { Bars } from "./bars.ts";
 import type { BacktestOptions } from "./options.ts";
 import { NO_ORDER, orderTable, positionSlot, type SignalBuffer } from "./signals.ts";
@@ -105,37 +105,50 @@ export function simulate(
       equity.fill(0, i);
       break;
     }
-    // An order placed at the last bar has no next bar to fill at, so none is placed.
+    // An order placed at the last bar has no next bar: only finalizeTrades fills it.
     if (e < signals.count && signals.bars[e] === i) {
-      if (i < n - 1) pending = orders[signals.bits[e] * 3 + positionSlot(units)];
+      pending = orders[signals.bits[e] * 3 + positionSlot(units)];
       e++;
+    }
+  }
+
+  const last = n - 1;
+  if (i === n && options.finalizeTrades && start < n) {
+    // backtesting.py's finalize_trades places a close order for the open trade, then runs
+    // its broker once more on the last bar with that bar's prices: orders fill at the last
+    // open, or under trade-on-close at the previous bar's close (bar last - 1). The close
+    // order comes first, then any order the strategy placed on the last bar, whose trade
+    // stays open.
+    const price = tradeOnClose ? close[last - 1] : open[last];
+    const bar = tradeOnClose ? last - 1 : last;
+    if (units !== 0) trades.push(closeTrade(price, bar));
+    if (pending !== NO_ORDER) fill(pending, price, bar);
+    // The re-run marks the last bar again and checks for ruin as every bar does.
+    const value = cash + units * (close[last] - entryPrice);
+    equity[last] = value;
+    if (value <= 0) {
+      if (units !== 0) trades.push(closeTrade(close[last], last));
+      cash = 0;
+      equity[last] = 0;
     }
   }
 
   let openTrade: Trade | undefined;
   if (units !== 0 && i === n) {
-    const last = n - 1;
-    if (options.finalizeTrades) {
-      // finalize_trades closes at the last bar's open, and the final equity is the cash.
-      trades.push(closeTrade(open[last], last));
-      // backtesting.py checks for ruin once more after that close.
-      equity[last] = Math.max(cash, 0);
-    } else {
-      const c = close[last];
-      openTrade = {
-        entryBar,
-        exitBar: last,
-        entryTime: time[entryBar],
-        exitTime: time[last],
-        units,
-        entryPrice,
-        exitPrice: c,
-        entryCommission,
-        exitCommission: 0,
-        pnl: units * (c - entryPrice) - entryCommission,
-        returnPct: tradeReturn(units, entryPrice, c, entryCommission),
-      };
-    }
+    const c = close[last];
+    openTrade = {
+      entryBar,
+      exitBar: last,
+      entryTime: time[entryBar],
+      exitTime: time[last],
+      units,
+      entryPrice,
+      exitPrice: c,
+      entryCommission,
+      exitCommission: 0,
+      pnl: units * (c - entryPrice) - entryCommission,
+      returnPct: tradeReturn(units, entryPrice, c, entryCommission),
+    };
   }
   return { equity, trades, openTrade, start };
 }

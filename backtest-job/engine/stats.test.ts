@@ -370,3 +370,56 @@ describe("periodReturns: intraday data", () => {
     expect(s.avgDrawdownDurationDays).toBe(49 / 24);
   });
 });
+
+describe("regression: Maximum call stack size exceeded on long trade lists", () => {
+  // computeStats spread trade returns into Math.max/Math.min, which overflows the call stack
+  // near 150,000 arguments. Statistics now take one pass over the trades.
+  const N = 200_000;
+
+  it("computes best, worst and the longest trade over 200,000 trades", () => {
+    const times = evenly(Date.UTC(2000, 0, 3), DAY, N + 1);
+    const trades: Trade[] = [];
+    for (let k = 0; k < N; k++) {
+      // Small alternating returns, the best trade last and the worst in the middle, and one
+      // trade held three bars so that the longest duration is not the first one.
+      const ret = k === N - 1 ? 0.5 : k === N / 2 ? -0.4 : k % 2 ? 0.01 : -0.01;
+      const exit = k === 1000 ? k + 3 : k + 1;
+      trades.push(trade(k, Math.min(exit, N), times, ret * 100, ret));
+    }
+    const equity = times.map((_, i) => 10_000 + (i % 2));
+    const s = stats(times, equity, trades);
+    expect(s.trades).toBe(N);
+    expectClose(s.bestTradePct, 50);
+    expectClose(s.worstTradePct, -40);
+    expect(s.maxTradeDurationDays).toBe(3);
+    expectClose(s.winRatePct, 50);
+  });
+
+  it("backtests a 200,010-bar zig-zag with sma-crossover 1/2: a trade on every bar", async () => {
+    const { backtestContext, runBacktest } = await import("./backtest.ts");
+    const { getStrategy } = await import("./strategies/index.ts");
+    const n = N + 10;
+    const bars = barsAt(
+      evenly(Date.UTC(2000, 0, 3), DAY, n),
+      Array.from({ length: n }, (_, i) => (i % 2 ? 100.0001 : 100)),
+    );
+    // Fast SMA(1) is the close and slow SMA(2) the mean of two closes: they cross on every
+    // bar, so the long-short strategy reverses on every bar. Each reversal loses the tiny
+    // swing, small enough that the account keeps its size over 200,000 trades.
+    const r = runBacktest(backtestContext(bars), getStrategy("sma-crossover"), {
+      fast: 1,
+      slow: 2,
+    });
+    expect(r.stats.trades).toBeGreaterThanOrEqual(N);
+    expect(r.stats.trades).toBe(r.trades.length);
+    let best = Number.NEGATIVE_INFINITY;
+    let worst = Number.POSITIVE_INFINITY;
+    for (const t of r.trades) {
+      best = Math.max(best, t.returnPct);
+      worst = Math.min(worst, t.returnPct);
+    }
+    expect(r.stats.bestTradePct).toBe(best * 100);
+    expect(r.stats.worstTradePct).toBe(worst * 100);
+    expect(r.stats.maxTradeDurationDays).toBe(1);
+  });
+});

@@ -218,19 +218,47 @@ export function computeStats(input: StatsInput): Stats {
   const dd = drawdowns(equity, time);
   const calendarDays = (time[n - 1] - time[0]) / DAY_MS;
 
-  const pnl = trades.map((t) => t.pnl);
-  const rets = trades.map((t) => t.returnPct);
-  const durations = trades.map((t) => t.exitTime - t.entryTime);
-  const wins = pnl.filter((p) => p > 0);
-  const losses = pnl.filter((p) => p < 0);
-  const winRate = trades.length ? wins.length / trades.length : Number.NaN;
+  // One pass over the trades into typed arrays and running extremes: a trade list may
+  // hold hundreds of thousands of entries, so nothing here spreads it into arguments
+  // (Math.max(...xs) overflows the call stack near 150,000) or recurses over it.
+  const m = trades.length;
+  const pnl = new Float64Array(m);
+  const rets = new Float64Array(m);
+  const durations = new Float64Array(m);
+  let winCount = 0;
+  let winSum = 0;
+  let lossCount = 0;
+  let lossMoney = 0;
   let gains = 0;
   let lossSum = 0;
-  for (const x of rets) {
+  let best = Number.NEGATIVE_INFINITY;
+  let worst = Number.POSITIVE_INFINITY;
+  let longest = Number.NEGATIVE_INFINITY;
+  let commissions = 0;
+  for (let k = 0; k < m; k++) {
+    const t = trades[k];
+    const x = t.returnPct;
+    pnl[k] = t.pnl;
+    rets[k] = x;
+    durations[k] = t.exitTime - t.entryTime;
+    if (t.pnl > 0) {
+      winCount++;
+      winSum += t.pnl;
+    } else if (t.pnl < 0) {
+      lossCount++;
+      lossMoney += t.pnl;
+    }
     if (x > 0) gains += x;
     else if (x < 0) lossSum += x;
+    // NaN propagates as in Math.max/min (pandas would skip it; a trade return is never NaN).
+    best = x > best || Number.isNaN(x) ? x : best;
+    worst = x < worst || Number.isNaN(x) ? x : worst;
+    if (durations[k] > longest) longest = durations[k];
+    commissions += t.entryCommission + t.exitCommission;
   }
-  const commissions = trades.reduce((s, t) => s + t.entryCommission + t.exitCommission, 0);
+  const winRate = m ? winCount / m : Number.NaN;
+  const meanWin = winCount ? winSum / winCount : Number.NaN;
+  const meanLoss = lossCount ? lossMoney / lossCount : Number.NaN;
   const res = calendar.resolutionMs;
   const days = (ms: number) => ceilTo(ms, res) / DAY_MS;
 
@@ -254,16 +282,16 @@ export function computeStats(input: StatsInput): Stats {
     avgDrawdownPct: -dd.avgPeak * 100,
     maxDrawdownDurationDays: days(dd.maxDurationMs),
     avgDrawdownDurationDays: days(dd.avgDurationMs),
-    trades: trades.length,
+    trades: m,
     winRatePct: winRate * 100,
-    bestTradePct: rets.length ? Math.max(...rets) * 100 : Number.NaN,
-    worstTradePct: rets.length ? Math.min(...rets) * 100 : Number.NaN,
+    bestTradePct: m ? best * 100 : Number.NaN,
+    worstTradePct: m ? worst * 100 : Number.NaN,
     avgTradePct: geometricMean(rets) * 100,
-    maxTradeDurationDays: durations.length ? days(Math.max(...durations)) : Number.NaN,
+    maxTradeDurationDays: m ? days(longest) : Number.NaN,
     avgTradeDurationDays: days(mean(durations)),
     profitFactor: ratioOrNaN(gains, Math.abs(lossSum)),
     expectancyPct: mean(rets) * 100,
-    sqn: ratioOrNaN(Math.sqrt(trades.length) * mean(pnl), Math.sqrt(sampleVariance(pnl))),
-    kellyCriterion: winRate - (1 - winRate) / (mean(wins) / -mean(losses)),
+    sqn: ratioOrNaN(Math.sqrt(m) * mean(pnl), Math.sqrt(sampleVariance(pnl))),
+    kellyCriterion: winRate - (1 - winRate) / (meanWin / -meanLoss),
   };
 }

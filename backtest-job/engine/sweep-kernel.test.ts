@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BacktestContext, backtestContext, parseOptions, runBacktest } from "./backtest.ts";
-import { allocateBars, type Bars } from "./bars.ts";
+import { allocateBars, type Bars, sliceBars } from "./bars.ts";
 import { planSweep } from "./grid.ts";
 import type { BacktestOptionsInput } from "./options.ts";
 import type { Stats } from "./stats.ts";
@@ -95,11 +95,12 @@ const SYNTHETIC: readonly Dataset[] = [
   dataset("synthetic(45, seed 3)", syntheticBars({ bars: 45, seed: 3 })),
 ];
 
-const SHARED: readonly Dataset[] = hasSharedData
-  ? (["GOOG.csv", "EURUSD.csv", "BTCUSD.csv"] as const).map((name) =>
-      dataset(name, sharedBars(name)),
-    )
-  : [];
+// GOOG and EURUSD are committed with the parity fixtures; BTCUSD comes from ../shared.
+const SHARED: readonly Dataset[] = (
+  hasSharedData
+    ? (["GOOG.csv", "EURUSD.csv", "BTCUSD.csv"] as const)
+    : (["GOOG.csv", "EURUSD.csv"] as const)
+).map((name) => dataset(name, sharedBars(name)));
 
 /**
  * Every combination of the option values that change the path: commission 0 / 0.002, both
@@ -211,10 +212,8 @@ describe("A sweep row equals the single backtest with the same parameters", () =
 
     it("on synthetic data, for all 32 option combinations", () => matrix(SYNTHETIC));
 
-    it.skipIf(!hasSharedData)(
-      "on ../shared GOOG, EURUSD (hourly) and BTCUSD (monthly), for all 32 option combinations",
-      () => matrix(SHARED),
-    );
+    it("on GOOG, EURUSD (hourly) and, with ../shared, BTCUSD (monthly), for all 32 option combinations", () =>
+      matrix(SHARED));
 
     it("for random grids and options on every data set (fast-check)", () => {
       const data = [...SYNTHETIC, ...SHARED];
@@ -293,12 +292,16 @@ describe("ruined accounts (the kernel's fallback path)", () => {
   it("a short ruined only by finalizeTrades' close at the last open", () => {
     // Same short at 12; the closes stay at 12, but the last bar opens at 40. Marked at its
     // close the account is whole; closing the short at that open costs 99 * 28 > 1200.
+    // Under trade-on-close, finalize closes at the previous close instead (12): no ruin.
     const closes = [10, 10, 10, 10, 12, 12, 12, 12, 12];
     const ctx = backtestContext(handBars(closes, { 8: 40 }));
     for (const options of ruinOptions(1200)) {
       const { row, stats, result } = oneOfEach(ctx, bollinger, params, options);
       const label = JSON.stringify(options);
-      if (options.finalizeTrades) {
+      if (options.finalizeTrades && options.tradeOnClose) {
+        expect(result.trades.at(-1), label).toMatchObject({ exitBar: 7, exitPrice: 12 });
+        expect(stats.equityFinal, label).toBeGreaterThan(1000);
+      } else if (options.finalizeTrades) {
         expect(result.trades.at(-1), label).toMatchObject({ exitBar: 8, exitPrice: 40 });
         expect(stats.equityFinal, label).toBe(0);
       } else {
@@ -333,4 +336,99 @@ describe("ruined accounts (the kernel's fallback path)", () => {
     // The fallback really ran: some combinations were ruined.
     expect(ruined).toBeGreaterThan(0);
   });
+});
+
+// ---------------------------------------------------------------------------------------
+// finalizeTrades as backtesting.py 0.6.6 does it: a re-run of the broker on the last bar.
+
+describe("finalizeTrades: the kernel agrees with the single backtest in both re-run cases", () => {
+  const base = syntheticBars({ bars: 600, seed: 1 });
+
+  /** Each strategy's fixed-grid combinations with their signal bars on `base`. */
+  function signalBarsOf(strategy: AnyStrategy, params: Params): number[] {
+    const ctx = backtestContext(base);
+    const result = runBacktest(ctx, strategy, params, { finalizeTrades: false });
+    // Entry bars of trades are fills the bar after a signal: their signal bars.
+    return [...result.trades.map((t) => t.entryBar - 1), (result.openTrade?.entryBar ?? 0) - 1];
+  }
+
+  it.each(STRATEGIES.map((s) => [s.name, s] as const))(
+    "%s: a signal on the last bar fills in the re-run and its trade stays open",
+    (_, strategy) => {
+      const grid = FIXED_GRIDS[strategy.name];
+      const plan = planSweep(strategy, grid);
+      let scenarios = 0;
+      const problems: string[] = [];
+      for (let k = 0; k < plan.count && scenarios < 3; k++) {
+        const params = Object.fromEntries(
+          plan.names.map((name, j) => [name, plan.values[k * plan.names.length + j]]),
+        );
+        // Cutting the data just after a signal puts that signal on the last bar; indicators
+        // only look back, so the signal survives the cut.
+        const signalBar = signalBarsOf(strategy, params)
+          .filter((b) => b > 100)
+          .at(-1);
+        if (signalBar === undefined) continue;
+        const ctx = backtestContext(sliceBars(base, signalBar + 1));
+        for (const tradeOnClose of [false, true]) {
+          for (const mode of ["long-short", "long-only"] as const) {
+            const options = { finalizeTrades: true, tradeOnClose, mode, commission: 0.002 };
+            const { row, stats, result } = oneOfEach(ctx, strategy, params, options);
+            const label = `${strategy.name} ${JSON.stringify(params)} ${JSON.stringify(options)}`;
+            // The scenario is what it claims wherever the signal asks for an entry: the
+            // trade it opens fills at the last open (or the previous close) and stays open.
+            if (result.openTrade) {
+              expect(result.openTrade.entryBar, label).toBe(
+                tradeOnClose ? signalBar - 1 : signalBar,
+              );
+              scenarios++;
+            }
+            for (const name of SUMMARY_STATS) {
+              if (!agrees(name, row[name], stats[name])) {
+                problems.push(`${label}: ${name} sweep ${row[name]} vs backtest ${stats[name]}`);
+              }
+            }
+          }
+        }
+      }
+      expect(scenarios, "no combination had a last-bar entry").toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it.each(STRATEGIES.map((s) => [s.name, s] as const))(
+    "%s: trade-on-close closes the open trade at the previous bar's close",
+    (_, strategy) => {
+      const ctx = backtestContext(base);
+      const plan = planSweep(strategy, FIXED_GRIDS[strategy.name]);
+      const options = { finalizeTrades: true, tradeOnClose: true, commission: 0.002 };
+      const rows = sweepRows(
+        ctx,
+        plan,
+        Array.from({ length: plan.count }, (_, k) => k),
+        parseOptions(options),
+      );
+      let closedByFinalize = 0;
+      const problems: string[] = [];
+      const last = base.length - 1;
+      for (const row of rows) {
+        const result = runBacktest(ctx, strategy, row.params, options);
+        const final = result.trades.at(-1);
+        if (final && final.exitBar === last - 1 && final.exitPrice === base.close[last - 1]) {
+          closedByFinalize++;
+        }
+        // Nothing closes at the last bar's open any more under trade-on-close.
+        expect(final?.exitBar === last && final.exitPrice === base.open[last]).toBe(false);
+        for (const name of SUMMARY_STATS) {
+          if (!agrees(name, row[name], result.stats[name])) {
+            problems.push(
+              `${JSON.stringify(row.params)}: ${name} ${row[name]} vs ${result.stats[name]}`,
+            );
+          }
+        }
+      }
+      expect(closedByFinalize, "no combination held a position at the end").toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+    },
+  );
 });

@@ -67,7 +67,7 @@ export function kernelSummary(
   // running figures a boxed representation in V8, allocating on every bar.
   const cash0 = +options.cash;
   tally.reset();
-  // finalize_trades closes at the last bar's open, before that bar is marked.
+  // finalize_trades acts on the last bar after its fills, before that bar is marked.
   let finalizeBar = options.finalizeTrades ? n - 1 : n;
 
   let cash = cash0;
@@ -158,13 +158,31 @@ export function kernelSummary(
       finalizeBar = n;
       // backtesting.py marks the last bar and checks for ruin before it finalizes.
       if (cash + units * (close[i] - entryPrice) <= 0) return false;
+      // Its finalize re-runs the broker on the last bar with that bar's prices: fills at
+      // the last open, or under trade-on-close at the previous close (bar i - 1). The close
+      // of the open trade comes first, then the order of a signal on the last bar, decided
+      // by the position the strategy saw; the trade that order opens stays open.
+      const price = tradeOnClose ? close[i - 1] : open[i];
+      const bar = tradeOnClose ? i - 1 : i;
+      const target =
+        e < evCount && evBars[e] === i ? orders[evBits[e] * 3 + positionSlot(units)] : NO_ORDER;
       if (units !== 0) {
-        const price = open[i];
         const exitCommission = Math.abs(units) * price * commission;
         cash += units * (price - entryPrice) - exitCommission;
-        tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, i);
+        tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, bar);
         units = 0;
       }
+      if (target !== NO_ORDER && target !== 0) {
+        const size = allInUnits(cash, price, commission);
+        if (size > 0) {
+          units = target * size;
+          entryPrice = price;
+          entryBar = bar;
+          entryCommission = size * price * commission;
+          cash -= entryCommission;
+        }
+      }
+      // The inner loop then marks the last bar, and a ruin there takes the full path.
     }
     if (i === firstPeriodBar) {
       firstPeriodBar = n;

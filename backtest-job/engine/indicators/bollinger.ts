@@ -26,16 +26,60 @@ export interface BollingerBands {
  * @example bollinger(close, 20, 2).upper
  */
 export function bollinger(close: Float64Array, period: number, stdDev: number): BollingerBands {
+  checkPeriod(period);
+  checkStdDev(stdDev);
+  const middle = sma(close, period);
+  const n = close.length;
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  bandsInto(middle, rollingDeviation(close, period, middle), stdDev, upper, lower);
+  return { middle, upper, lower };
+}
+
+function checkPeriod(period: number): void {
   if (!Number.isInteger(period) || period < 1) {
     throw new RangeError(`bollinger: period must be an integer >= 1, got ${period}`);
   }
+}
+
+/** Throws unless `stdDev` is a finite number > 0. */
+export function checkStdDev(stdDev: number): void {
   if (!Number.isFinite(stdDev) || stdDev <= 0) {
     throw new RangeError(`bollinger: stdDev must be a finite number > 0, got ${stdDev}`);
   }
+}
+
+/**
+ * Writes `middle ± stdDev * deviation` into `upper` and `lower`: the one place the bands
+ * are formed, so cached deviations give the bands {@link bollinger} gives, bit for bit.
+ */
+export function bandsInto(
+  middle: Float64Array,
+  deviation: Float64Array,
+  stdDev: number,
+  upper: Float64Array,
+  lower: Float64Array,
+): void {
+  for (let i = 0; i < middle.length; i++) {
+    const band = stdDev * deviation[i];
+    upper[i] = middle[i] + band;
+    lower[i] = middle[i] - band;
+  }
+}
+
+/**
+ * The population standard deviation of each `period` window of `close`, NaN where
+ * `middle` (its {@link sma}) is undefined. It does not depend on the band width, so a sweep
+ * over widths computes it once per period.
+ */
+export function rollingDeviation(
+  close: Float64Array,
+  period: number,
+  middle: Float64Array,
+): Float64Array {
+  checkPeriod(period);
   const n = close.length;
-  const middle = sma(close, period);
-  const upper = new Float64Array(n);
-  const lower = new Float64Array(n);
+  const deviation = new Float64Array(n);
   // The variance comes from Neumaier-compensated rolling sums of d = x - shift and d², with
   // var = mean(d²) - mean(d)². Around a shift near the window mean this does not cancel
   // catastrophically, as raw x and x² sums would at price levels. The sums are recomputed
@@ -56,15 +100,13 @@ export function bollinger(close: Float64Array, period: number, stdDev: number): 
     const v = close[i];
     if (!Number.isFinite(v)) {
       run = 0;
-      upper[i] = Number.NaN;
-      lower[i] = Number.NaN;
+      deviation[i] = Number.NaN;
       continue;
     }
     run++;
     sameRun = run > 1 && v === close[i - 1] ? sameRun + 1 : 1;
     if (run < period) {
-      upper[i] = Number.NaN;
-      lower[i] = Number.NaN;
+      deviation[i] = Number.NaN;
       continue;
     }
     const mean = middle[i];
@@ -112,9 +154,7 @@ export function bollinger(close: Float64Array, period: number, stdDev: number): 
       reanchor = true;
     }
     if (variance < 0) variance = 0;
-    const band = stdDev * Math.sqrt(variance);
-    upper[i] = mean + band;
-    lower[i] = mean - band;
+    deviation[i] = Math.sqrt(variance);
   }
-  return { middle, upper, lower };
+  return deviation;
 }

@@ -12,11 +12,21 @@
  * @example ema(Float64Array.of(1, 2, 3, 4), 3) // [NaN, NaN, 2, 3]
  */
 export function ema(values: Float64Array, period: number): Float64Array {
+  return emaInto(values, period, new Float64Array(values.length));
+}
+
+/**
+ * {@link ema} written into `out` (as long as `values`, and not `values` itself), so a sweep
+ * can reuse one buffer for every combination; returns `out`.
+ */
+export function emaInto(values: Float64Array, period: number, out: Float64Array): Float64Array {
   if (!Number.isInteger(period) || period < 1) {
     throw new RangeError(`ema: period must be an integer >= 1, got ${period}`);
   }
   const n = values.length;
-  const out = new Float64Array(n);
+  if (out.length !== n || out === values) {
+    throw new RangeError("ema: out must be a separate buffer as long as the values");
+  }
   // 1 - alpha = (period - 1) / (period + 1), rounded once instead of twice.
   const decay = (period - 1) / (period + 1);
   let seen = 0;

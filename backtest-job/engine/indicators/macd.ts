@@ -1,6 +1,6 @@
 // Moving average convergence/divergence: fast EMA minus slow EMA, and its signal EMA.
 
-import { ema } from "./ema.ts";
+import { ema, emaInto } from "./ema.ts";
 
 /** The three MACD lines, each as long as the input. */
 export interface MacdLines {
@@ -25,14 +25,24 @@ export function macd(close: Float64Array, fast: number, slow: number, signal: nu
   checkPeriod("slow", slow);
   checkPeriod("signal", signal);
   const n = close.length;
-  const line = ema(close, fast);
-  const slowLine = ema(close, slow);
-  for (let i = 0; i < n; i++) line[i] -= slowLine[i];
-  const signalLine = ema(line, signal);
-  // The slow EMA is spent: reuse its buffer so the call allocates only the three outputs.
-  const histogram = slowLine;
+  const line = macdLineInto(ema(close, fast), ema(close, slow), new Float64Array(n));
+  const signalLine = emaInto(line, signal, new Float64Array(n));
+  const histogram = new Float64Array(n);
   for (let i = 0; i < n; i++) histogram[i] = line[i] - signalLine[i];
   return { macd: line, signal: signalLine, histogram };
+}
+
+/**
+ * The MACD line, `fastEma - slowEma`, written into `out`: the one place it is formed, so a
+ * sweep that keeps the EMAs and reuses buffers gets {@link macd}'s line bit for bit.
+ */
+export function macdLineInto(
+  fastEma: Float64Array,
+  slowEma: Float64Array,
+  out: Float64Array,
+): Float64Array {
+  for (let i = 0; i < out.length; i++) out[i] = fastEma[i] - slowEma[i];
+  return out;
 }
 
 function checkPeriod(name: string, period: number): void {

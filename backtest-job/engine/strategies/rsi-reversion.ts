@@ -1,4 +1,4 @@
-// rsi-reversion: mean reversion on Wilder's RSI leaving its oversold and overbought levels.
+// rsi-reversion: mean reversion on Wilder's RSI, long while oversold and short while overbought.
 import { z } from "zod";
 import { firstDefined } from "../indicator-cache.ts";
 import { SIGNAL_LONG, SIGNAL_SHORT } from "../signals.ts";
@@ -15,7 +15,9 @@ export const rsiReversion: Strategy<P> = {
     "Computes Wilder's RSI of the close over `period` bars. When the RSI closes below " +
     "`lower` (oversold) it goes long, and when it closes above `upper` (overbought) it goes " +
     "short (in long-only mode it closes the long). Between the levels it holds whatever " +
-    "it has. The strategy starts the bar after the RSI is first defined, at bar period + 1.",
+    "it has. The rule is on the level, not on a cross: every bar that closes with the RSI " +
+    "below `lower` is a long signal, and every bar above `upper` a short one. The strategy " +
+    "starts the bar after the RSI is first defined, at bar period + 1.",
   shape: z.object({ period: period(2), lower: level, upper: level }),
   constraints: [lessThan<P>("lower", "upper")],
   signals(ind, p, out) {

@@ -342,3 +342,68 @@ describe("modes", () => {
     },
   );
 });
+
+describe("readings the docs settle (docs/strategies.md)", () => {
+  it("donchian-breakout starts at bar entry: a breakout on that bar already signals", () => {
+    // entry 3: bars 0-2 span 10..12, and bar 3 closes above their highest high.
+    const bars = handBars([10, 11, 12, 13, 13, 13], true);
+    const { warmup, bits } = signalsOf("donchian-breakout", bars, { entry: 3, exit: 2 });
+    expect(warmup + 1).toBe(3);
+    expect(bits[3] & L).toBe(L);
+  });
+
+  it("rsi-reversion is level-based: every bar below lower is a long signal, not only the cross", () => {
+    // A steady fall keeps RSI(2) at 0: every bar from the start signals long.
+    const bars = handBars([20, 19, 18, 17, 16, 15, 14]);
+    const { warmup, bits } = signalsOf("rsi-reversion", bars, { period: 2, lower: 30, upper: 70 });
+    expect(bits.slice(warmup + 1)).toEqual(Array(bits.length - warmup - 1).fill(L));
+  });
+
+  it("RSI reads 50 only without any move; after a move a flat stretch holds the last reading", () => {
+    const cache = (closes: number[]) => new IndicatorCache(handBars(closes));
+    const flat = cache(Array(30).fill(100)).rsi(5);
+    expect(flat.slice(5).every((v) => v === 50)).toBe(true);
+    // Down moves, then flat for 200 bars: the reading stays where the moves left it (far
+    // from 50), as Wilder's smoothing shrinks both averages by the same factor.
+    const closes = [100, 99, 100, 98, 97, 96, ...Array(200).fill(96)];
+    const r = cache(closes).rsi(5);
+    const before = r[5];
+    expect(before).toBeLessThan(20);
+    for (let i = 6; i < closes.length; i++) expect(Math.abs(r[i] - before)).toBeLessThan(1e-9);
+  });
+
+  it("macd seeds the signal EMA with the mean of the first `signal` MACD values", () => {
+    const bars = syntheticBars({ bars: 80, seed: 11 });
+    const [fast, slow, signal] = [3, 7, 4];
+    const m = new IndicatorCache(bars).macd(fast, slow, signal);
+    const firstLine = slow - 1;
+    expect(Number.isNaN(m.macd[firstLine - 1])).toBe(true);
+    expect(Number.isNaN(m.macd[firstLine])).toBe(false);
+    const seedBar = slow + signal - 2;
+    expect(Number.isNaN(m.signal[seedBar - 1])).toBe(true);
+    let sum = 0;
+    for (let i = firstLine; i <= seedBar; i++) sum += m.macd[i];
+    expect(m.signal[seedBar]).toBe(sum / signal);
+    const decay = (signal - 1) / (signal + 1);
+    const x = m.macd[seedBar + 1];
+    expect(m.signal[seedBar + 1]).toBe(x + decay * (m.signal[seedBar] - x));
+  });
+
+  it("bollinger-reversion never trades beyond sqrt(period - 1) deviations, always below it", () => {
+    const bars = syntheticBars({ bars: 2_000, seed: 3 });
+    const ctx = backtestContext(bars);
+    const trades = (period: number, stdDev: number) =>
+      runBacktest(ctx, getStrategy("bollinger-reversion"), { period, stdDev }).stats.trades;
+    for (const period of [2, 5, 10]) {
+      expect(trades(period, Math.sqrt(period - 1) * 1.001), `period ${period}`).toBe(0);
+    }
+    // Period 2 below one deviation: every moving bar is beyond a band, so every change of
+    // direction reverses the position.
+    const { bits, warmup } = signalsOf("bollinger-reversion", bars, { period: 2, stdDev: 0.9 });
+    const moving = bits
+      .slice(warmup + 1)
+      .filter((_, k) => bars.close[warmup + 1 + k] !== bars.close[warmup + k]);
+    expect(moving.every((b) => b === L || b === S)).toBe(true);
+    expect(trades(2, 0.9)).toBeGreaterThan(500);
+  });
+});

@@ -1,4 +1,4 @@
-// Test-only GOOG parity fixture: daily bars from ../shared, and how far a series strays from a reference.
+// Test-only GOOG parity fixture: daily bars from the fixtures, and how far a series strays from a reference.
 
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,8 +11,8 @@ export interface GoogBars {
   readonly close: Float64Array;
 }
 
-// The shared folder sits next to the repository (here: <repo>/../shared), not inside it.
-const GOOG_CSV = new URL("../../../../../shared/data/GOOG.csv", import.meta.url);
+// backtesting.py's GOOG.csv, committed with the parity fixtures.
+const GOOG_CSV = new URL("../../fixtures/backtesting-py/GOOG.csv", import.meta.url);
 
 /**
  * Reads GOOG.csv (header `,Open,High,Low,Close,Volume`), or returns `undefined` after a
@@ -22,7 +22,9 @@ const GOOG_CSV = new URL("../../../../../shared/data/GOOG.csv", import.meta.url)
 export function loadGoog(suite: string): GoogBars | undefined {
   const path = fileURLToPath(GOOG_CSV);
   if (!existsSync(path)) {
-    console.warn(`Skipping "${suite}": ${path} is absent (it lives in the shared data folder).`);
+    console.warn(
+      `Skipping "${suite}": ${path} is absent (it is committed with the parity fixtures).`,
+    );
     return undefined;
   }
   const lines = readFileSync(path, "utf8")
