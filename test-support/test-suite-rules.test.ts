@@ -54,11 +54,11 @@ describe("temporary folders", () => {
 });
 
 describe("vitest.config.ts", () => {
-  it("has the unit, e2e and fault projects", () => {
-    expect(projects.map((p) => p.name).sort()).toEqual(["e2e", "fault", "unit"]);
+  it("has the unit, e2e, fault and containers projects", () => {
+    expect(projects.map((p) => p.name).sort()).toEqual(["containers", "e2e", "fault", "unit"]);
   });
 
-  it.each(["unit", "e2e", "fault"])(
+  it.each(["unit", "e2e", "fault", "containers"])(
     "gives the %s project a hookTimeout above vitest's 10 s default",
     (name) => {
       expect(byName(name).test.hookTimeout).toBeGreaterThan(VITEST_DEFAULT_HOOK_TIMEOUT);
@@ -69,7 +69,7 @@ describe("vitest.config.ts", () => {
     expect(config.test?.teardownTimeout).toBeGreaterThan(configDefaults.teardownTimeout);
   });
 
-  it.each(["unit", "e2e", "fault"])(
+  it.each(["unit", "e2e", "fault", "containers"])(
     "loads the temp-folder cleanup in the %s project, with after-hooks in reverse order",
     (name) => {
       const { test } = byName(name);
@@ -117,11 +117,12 @@ describe("package.json", () => {
     }
   ).scripts;
 
-  it("runs the unit and e2e projects in npm test, and fault only in its own script", () => {
+  it("runs the unit and e2e projects in npm test, fault and containers only in their own scripts", () => {
     expect(scripts.test).toMatch(/vitest run .*--project unit/);
     expect(scripts.test).toMatch(/vitest run .*--project e2e/);
-    expect(scripts.test).not.toMatch(/fault/);
+    expect(scripts.test).not.toMatch(/fault|containers/);
     expect(scripts["test:fault"]).toBe("vitest run --project fault");
+    expect(scripts["test:containers"]).toBe("vitest run --project containers");
   });
 });
 

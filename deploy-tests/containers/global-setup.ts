@@ -1,8 +1,8 @@
 // Once per `npm run test:containers`: find a Docker engine, build the base images from Debian
 // packages and both application images on them, and print their sizes.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
 import {
   docker,
@@ -55,10 +55,14 @@ export default async function setup(project: TestProject): Promise<void> {
   // The base images, made from Debian packages: no image registry is needed (or reachable
   // here). A second run rebuilds nothing.
   const t0 = performance.now();
+  const certificates = localCertificates();
   const bases = await run("bash", ["deploy/base-images/build.sh"], {
-    env: { ...process.env, ...localCertificates() },
+    env: { ...process.env, ...certificates },
     timeoutMs: 1_200_000,
   });
+  if (certificates.EXTRA_CA_CERTS) {
+    rmSync(dirname(certificates.EXTRA_CA_CERTS), { recursive: true, force: true });
+  }
   if (bases.code !== 0) {
     throw new Error(`deploy/base-images/build.sh failed:\n${bases.stdout}\n${bases.stderr}`);
   }
