@@ -1,5 +1,4 @@
 // `zixly backtest` in-process: the JSON contract, the options, the table, and the GOOG oracle.
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { backtestContext, runBacktest } from "../engine/backtest.ts";
@@ -107,12 +106,10 @@ describe("backtest", () => {
   });
 });
 
-// From backtest-job/cli/: ../ is backtest-job, ../../ the repo, ../../../ the folder beside it.
-const GOOG = fileURLToPath(new URL("../../../shared/data/GOOG.csv", import.meta.url));
-const hasGoog = existsSync(GOOG);
-if (!hasGoog) console.warn(`skipping the GOOG.csv CLI check: ${GOOG} is absent`);
+// backtesting.py 0.6.6's GOOG.csv, committed with the engine's parity fixtures.
+const GOOG = fileURLToPath(new URL("../engine/fixtures/backtesting-py/GOOG.csv", import.meta.url));
 
-describe.skipIf(!hasGoog)("GOOG.csv (backtesting.py's sample data)", () => {
+describe("GOOG.csv (backtesting.py's sample data)", () => {
   it("sma-crossover 10/20 with commission 0.002 makes 93 trades and ends at 56263.51934", async () => {
     const { code, stdout } = await runCli([
       "backtest",
