@@ -10,7 +10,7 @@ import { checkingIntervalFor, type ServerLimits } from "../platform/http/server-
 import { createLogger, type Logger, type LogLevel } from "../platform/log.ts";
 import { MemoryRateLimiter } from "../platform/memory/memory-rate-limiter.ts";
 import { MemoryReplayGuard } from "../platform/memory/memory-replay-guard.ts";
-import { functionServer } from "./function-server.ts";
+import { type FunctionHandlers, functionServer } from "./function-server.ts";
 import { verifierFor } from "./ingest-webhook/authenticate.ts";
 import type { IngestDeps } from "./ingest-webhook/handler.ts";
 import { ingestNodeHandler } from "./ingest-webhook/node-http-adapter.ts";
@@ -73,9 +73,11 @@ function webhookServer(log: Logger): Server {
     publicUrl: "https://api.example.com",
   };
   return functionServer({
-    app: answerFrameworkErrors(getTestServer("probe"), log),
-    webhooks: ingestNodeHandler(async () => deps),
-    readyz: (_req, res) => res.end(),
+    handlers: {
+      app: answerFrameworkErrors(getTestServer("probe"), log),
+      webhooks: ingestNodeHandler(async () => deps),
+      readyz: (_req, res) => res.end(),
+    },
     maxBodyBytes: 64 * 1024,
     log,
     limits: LIMITS,
@@ -84,8 +86,10 @@ function webhookServer(log: Logger): Server {
 
 function frameworkServer(log: Logger): Server {
   return functionServer({
-    app: answerFrameworkErrors(getTestServer("probe"), log),
-    readyz: (_req, res) => res.end(),
+    handlers: {
+      app: answerFrameworkErrors(getTestServer("probe"), log),
+      readyz: (_req, res) => res.end(),
+    },
     maxBodyBytes: 64 * 1024,
     log,
     limits: LIMITS,
@@ -195,8 +199,10 @@ const EVENT_TOKEN = "event-token-0123456789abcdef-0123456789";
 
 function eventServer(log: Logger, eventToken?: string): Server {
   return functionServer({
-    app: answerFrameworkErrors(getTestServer("probe-event"), log),
-    readyz: (_req, res) => res.writeHead(200).end(),
+    handlers: {
+      app: answerFrameworkErrors(getTestServer("probe-event"), log),
+      readyz: (_req, res) => res.writeHead(200).end(),
+    },
     events: true,
     eventToken,
     maxBodyBytes: 64 * 1024,
@@ -320,12 +326,120 @@ describe("functionServer for a CloudEvent function with the broker's token", () 
     expect(() => eventServer(log, "short-token")).toThrow(RangeError);
     expect(() =>
       functionServer({
-        app: getTestServer("probe"),
-        readyz: (_req, res) => res.end(),
+        handlers: { app: getTestServer("probe"), readyz: (_req, res) => res.end() },
         eventToken: EVENT_TOKEN,
         maxBodyBytes: 1024,
         log,
       }),
     ).toThrow(RangeError);
+  });
+});
+
+/** A promise and the hands that settle it, for handlers that are still loading. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Whether `promise` is still pending after `ms`: what a request held by the server looks like. */
+async function pendingAfter(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timeout = Symbol("pending");
+  const winner = await Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise((resolve) => setTimeout(() => resolve(timeout), ms)),
+  ]);
+  return winner === timeout;
+}
+
+describe("functionServer while the function loads (listen first)", () => {
+  it("answers /healthz at once, holds every other request, and answers each with the function once it is there", async () => {
+    const { log } = capture("info");
+    const loading = deferred<FunctionHandlers>();
+    server = await listen(
+      functionServer({ handlers: loading.promise, maxBodyBytes: 64 * 1024, log, limits: LIMITS }),
+    );
+    const health = await fetch(`${server.url}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: "ok" }]);
+
+    // Sent before the function is loaded: a body, a readiness probe, an event.
+    const posted = fetch(`${server.url}/probe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ early: true }),
+    });
+    const readyz = fetch(`${server.url}/readyz`);
+    expect(await pendingAfter(posted, 300)).toBe(true);
+    expect(await pendingAfter(readyz, 0)).toBe(true);
+
+    loading.resolve({
+      app: answerFrameworkErrors(getTestServer("probe"), log),
+      readyz: (_req, res) => res.writeHead(200).end("ready"),
+    });
+    const answer = await posted;
+    expect([answer.status, await answer.json()]).toEqual([200, { got: { early: true } }]);
+    const ready = await readyz;
+    expect([ready.status, await ready.text()]).toEqual([200, "ready"]);
+    // And after it loaded, straight through.
+    const later = await fetch(`${server.url}/probe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "[1]",
+    });
+    expect(await later.json()).toEqual({ got: [1] });
+  });
+
+  it("routes held webhooks to the webhook handler and held events behind the broker's token", async () => {
+    const { log } = capture("info");
+    const loading = deferred<FunctionHandlers>();
+    server = await listen(
+      functionServer({
+        handlers: loading.promise,
+        events: true,
+        eventToken: EVENT_TOKEN,
+        maxBodyBytes: 64 * 1024,
+        log,
+        limits: LIMITS,
+      }),
+    );
+    const withToken = postEvent(server.url, `Bearer ${EVENT_TOKEN}`);
+    const without = postEvent(server.url);
+    expect(await pendingAfter(withToken, 200)).toBe(true);
+    loading.resolve({
+      app: answerFrameworkErrors(getTestServer("probe-event"), log),
+      readyz: (_req, res) => res.end(),
+    });
+    const [taken, refused] = await Promise.all([withToken, without]);
+    expect(taken.response.status).toBe(204);
+    expect(delivered).toContain(taken.id);
+    expect(refused.response.status).toBe(401);
+    expect(delivered).not.toContain(refused.id);
+  });
+
+  it("answers 503 to what it held, and to what comes after, when the function fails to load; /healthz stays 200", async () => {
+    const { log, lines } = capture("info");
+    const loading = deferred<FunctionHandlers>();
+    server = await listen(
+      functionServer({ handlers: loading.promise, maxBodyBytes: 1024, log, limits: LIMITS }),
+    );
+    const held = fetch(`${server.url}/readyz`);
+    expect(await pendingAfter(held, 100)).toBe(true);
+    loading.reject(new Error("boom"));
+    const answer = await held;
+    expect([answer.status, await answer.json()]).toEqual([
+      503,
+      { error: { code: "unavailable", message: "the function failed to load" } },
+    ]);
+    const after = await fetch(`${server.url}/anything`, { method: "POST", body: "x" });
+    expect(after.status).toBe(503);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(lines.map((l) => JSON.parse(l).message)).toEqual(["function failed to load"]);
   });
 });

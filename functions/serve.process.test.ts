@@ -184,3 +184,48 @@ describe.skipIf(!REDIS_URL)("functions/serve.ts: ingest-webhook ready means read
     expect(sink.types).toEqual([backtestRequested.type]);
   }, 20_000);
 });
+
+describe("functions/serve.ts listens first (docs/decisions/0036-listen-first.md)", () => {
+  it("answers /healthz before it says serving, and a webhook sent meanwhile with 202 once loaded", async () => {
+    const sink = await fakeSink();
+    const port = await closedPort();
+    // In-memory rate limiter and replay guard: nothing to wait for but the function itself.
+    const ingest = serve("ingest-webhook", {
+      WEBHOOK_SECRET: SECRET,
+      K_SINK: sink.url,
+      PORT: String(port),
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 15_000;
+    let health = 0;
+    while (health !== 200 && ingest.child.exitCode === null && Date.now() < deadline) {
+      health = await fetch(`${base}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(health, ingest.stderr()).toBe(200);
+    // Under tsx the function takes seconds to load: this is well before it.
+    expect(ingest.stderr()).not.toContain('"serving"');
+
+    const body = JSON.stringify({
+      strategy: "sma-crossover",
+      params: { fast: [5, 10], slow: [20, 40] },
+      data: { synthetic: { bars: 300, seed: 1 } },
+    });
+    const response = await fetch(`${base}/webhooks/backtest`, {
+      method: "POST",
+      headers: signedHeaders(SECRET, body),
+      body,
+    });
+    expect([response.status, await response.json()]).toEqual([
+      202,
+      { runId: expect.stringMatching(/^run_/), statusUrl: expect.any(String) },
+    ]);
+    expect(sink.types).toEqual([backtestRequested.type]);
+    expect(await ingest.port).toBe(port);
+    ingest.child.kill("SIGTERM");
+    expect(await ingest.exited).toBe(0);
+  }, 30_000);
+});

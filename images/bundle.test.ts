@@ -1,10 +1,17 @@
 // The image bundles: every entry is there, the Job's carries none of the excluded packages, and no test or map ships.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import type { Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../test-support/temp-dir.ts";
-import { bundle, bundleImage, IMAGES, type ImageName, packageOf } from "./bundle.ts";
+import {
+  bundle,
+  bundleImage,
+  IMAGES,
+  type ImageName,
+  installedCopies,
+  packageOf,
+} from "./bundle.ts";
 
 /** What the Job image must never carry (issue 10): the cluster client, PGlite, the toolchain. */
 const NOT_IN_JOB = [
@@ -53,6 +60,32 @@ describe.each(Object.keys(IMAGES) as ImageName[])("the %s image's /app", (image)
       /\.test\.ts$|\.contract\.ts$|test-support|(^|\/)vitest\//.test(i),
     );
     expect(testInputs).toEqual([]);
+  });
+
+  it("carries one copy of each package version, however many npm installed", () => {
+    const roots = new Map<string, Set<string>>();
+    // Files only: a plugin's own modules are named `namespace:path`.
+    for (const input of Object.keys(of(image).meta.inputs).filter((i) => !i.includes(":"))) {
+      const root = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+      if (!root) continue;
+      const { name, version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+      const key = `${name}@${version}`;
+      roots.set(key, (roots.get(key) ?? new Set()).add(root));
+    }
+    const twice = [...roots].filter(([, r]) => r.size > 1).map(([key, r]) => `${key}: ${[...r]}`);
+    expect(twice).toEqual([]);
+  });
+
+  it("cuts zod's locales to English, and no module of ours asks for another", () => {
+    const inputs = Object.keys(of(image).meta.inputs);
+    const locales = inputs.filter((i) => i.includes("node_modules/zod/v4/locales/"));
+    expect(locales.sort()).toEqual([
+      "node_modules/zod/v4/locales/en.js",
+      expect.stringMatching(/^zod-english-only:.*\/node_modules\/zod\/v4\/locales\/index\.js$/),
+    ]);
+    const ours = inputs.filter((i) => !packageOf(i) && !i.includes(":"));
+    const naming = ours.filter((i) => /\blocales\b/.test(readFileSync(i, "utf8")));
+    expect(naming).toEqual([]);
   });
 
   it("copies every file the code reads at run time", () => {
@@ -107,6 +140,27 @@ describe("the bundler", () => {
     await expect(bundle("probe", spec, tempDir("zixly-bundle-probe-"))).rejects.toThrow(
       "probe: the bundles include undici",
     );
+  });
+
+  it("finds every installed copy of a package version, nested ones too, in path order", () => {
+    const root = tempDir("zixly-bundle-copies-");
+    const manifest = (dir: string, name: string, version: string) => {
+      mkdirSync(join(root, dir), { recursive: true });
+      writeFileSync(join(root, dir, "package.json"), JSON.stringify({ name, version }));
+    };
+    manifest("mime-db", "mime-db", "1.52.0");
+    manifest("send/node_modules/mime-db", "mime-db", "1.54.0");
+    manifest("accepts/node_modules/mime-db", "mime-db", "1.54.0");
+    manifest("accepts", "accepts", "2.0.0");
+    manifest("@scope/pkg/node_modules/mime-db", "mime-db", "1.54.0");
+    const copies = installedCopies(root);
+    expect(copies.get("mime-db@1.54.0")?.map((p) => relative(root, p))).toEqual([
+      "@scope/pkg/node_modules/mime-db",
+      "accepts/node_modules/mime-db",
+      "send/node_modules/mime-db",
+    ]);
+    expect(copies.get("mime-db@1.52.0")?.map((p) => relative(root, p))).toEqual(["mime-db"]);
+    expect(dirname(copies.get("accepts@2.0.0")?.[0] ?? "")).toBe(root);
   });
 
   it("names the package of a bundled input, scoped or not", () => {

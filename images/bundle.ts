@@ -1,4 +1,5 @@
 // Bundles what each container image runs, laid out as the image's /app: docs/decisions/0034-lean-images.md.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -91,6 +92,122 @@ function builtModuleUrls(): Plugin {
   };
 }
 
+/** Every installed copy of every package under `nodeModules`, nested ones too, by `name@version`. */
+export function installedCopies(nodeModules: string): Map<string, string[]> {
+  const copies = new Map<string, string[]>();
+  const visit = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      const path = join(dir, entry.name);
+      if (entry.name.startsWith("@")) {
+        visit(path);
+        continue;
+      }
+      const manifest = join(path, "package.json");
+      if (existsSync(manifest)) {
+        const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as {
+          name?: string;
+          version?: string;
+        };
+        if (name && version) {
+          const key = `${name}@${version}`;
+          copies.set(key, [...(copies.get(key) ?? []), path]);
+        }
+      }
+      visit(join(path, "node_modules"));
+    }
+  };
+  visit(nodeModules);
+  for (const paths of copies.values()) paths.sort();
+  return copies;
+}
+
+/** The folder of the package that `file` belongs to (its last `node_modules/<name>`), if any. */
+function packageRoot(file: string): string | undefined {
+  const match = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file);
+  return match?.[1];
+}
+
+/** Marks the plugin's own resolve calls, so they are not intercepted again. */
+const ONE_COPY = Symbol("one-copy-per-version");
+
+/**
+ * One copy of each package version. npm nests a package under each dependent whose range the
+ * top-level copy does not satisfy, so express and its dependencies carry four identical copies
+ * of mime-types 3.0.2 and mime-db 1.54.0; bundled as they are, a process parses and evaluates
+ * each (mime-types builds its extension maps as it loads: some 20 ms of start each here).
+ * Every copy of a `name@version` resolves to the first in path order, as `npm dedupe` would
+ * have installed it: docs/decisions/0036-listen-first.md.
+ */
+function oneCopyPerVersion(): Plugin {
+  return {
+    name: "one-copy-per-version",
+    setup(b) {
+      let copies: Map<string, string[]> | undefined;
+      const keyOf = new Map<string, string | undefined>();
+      const versionKey = (root: string) => {
+        if (!keyOf.has(root)) {
+          const manifest = join(root, "package.json");
+          const pkg = existsSync(manifest)
+            ? (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string; version?: string })
+            : {};
+          keyOf.set(root, pkg.name && pkg.version ? `${pkg.name}@${pkg.version}` : undefined);
+        }
+        return keyOf.get(root);
+      };
+      // Bare specifiers only: a relative import inside a package follows the copy it is in.
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === ONE_COPY || args.kind === "entry-point") return undefined;
+        if (args.path.startsWith("node:")) return undefined;
+        const found = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          with: args.with,
+          pluginData: ONE_COPY,
+        });
+        if (found.errors.length > 0 || found.external || found.namespace !== "file")
+          return undefined;
+        const root = packageRoot(found.path);
+        const key = root && versionKey(root);
+        if (!root || !key) return undefined;
+        copies ??= installedCopies(join(ROOT, "node_modules"));
+        const first = copies.get(key)?.[0];
+        const path = first && first !== root ? first + found.path.slice(root.length) : found.path;
+        return { path, sideEffects: found.sideEffects, suffix: found.suffix };
+      });
+    },
+  };
+}
+
+/**
+ * zod's error messages in English only. zod re-exports its 50-odd locales as `z.locales` and
+ * `z.core.locales`, so a bundle carries all of them (358 KiB of its 734), and every process
+ * parses them before it can do anything: zod is by far the largest package serve.ts loads
+ * before it listens. We set no locale (English is zod's default, registered by its schemas module), so
+ * both namespaces are cut down to `en`; `images/bundle.test.ts` checks that no module of ours
+ * names `locales` (docs/decisions/0036-listen-first.md).
+ */
+function zodEnglishOnly(): Plugin {
+  return {
+    name: "zod-english-only",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+        if (!/\/node_modules\/zod\/v4\/(?:classic|core)\/[^/]+$/.test(args.importer))
+          return undefined;
+        return { path: resolve(args.resolveDir, args.path), namespace: "zod-english-only" };
+      });
+      // In place of locales/index.js, which re-exports every locale: English alone.
+      b.onLoad({ filter: /.*/, namespace: "zod-english-only" }, (args) => ({
+        contents: 'export { default as en } from "./en.js";',
+        resolveDir: dirname(args.path),
+        loader: "js",
+      }));
+    },
+  };
+}
+
 // CommonJS packages bundled into an ES module still call require() for node's own modules.
 const BANNER = [
   'import { createRequire as __bundleRequire } from "node:module";',
@@ -136,7 +253,7 @@ export async function bundle(name: string, spec: ImageSpec, outDir: string): Pro
     legalComments: "none",
     external: [...spec.absent],
     banner: { js: BANNER },
-    plugins: [builtModuleUrls()],
+    plugins: [oneCopyPerVersion(), zodEnglishOnly(), builtModuleUrls()],
     metafile: true,
     logLevel: "error",
   });
