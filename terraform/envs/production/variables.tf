@@ -12,7 +12,7 @@ variable "vpc_cidr" {
 variable "kubernetes_version" {
   description = "EKS Kubernetes version."
   type        = string
-  default     = "1.34"
+  default     = "1.35"
 }
 
 variable "cluster_endpoint_public_access_cidrs" {
