@@ -1,5 +1,5 @@
 // Proves the broker's outbox and spool: a delivery survives a restart, an outage of the outbox, and a duplicate publish.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -174,5 +174,20 @@ describe("EmbeddedBroker spool", () => {
     await broker.recover();
     for (let i = 0; i < 50 && a.calls.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
     expect(a.calls.map((e) => e.id)).toEqual(["left"]);
+  });
+
+  it("sets aside a spooled event that is no longer valid instead of blocking the ones after it", async () => {
+    const dir = spoolDir();
+    const spool = new EventSpool(dir);
+    const invalid = { ...(runFailedEvent("broken").toJSON() as Record<string, unknown>), data: {} };
+    await spool.write(invalid);
+    await spool.write(runFailedEvent("after").toJSON() as Record<string, unknown>);
+    const a = scripted(202);
+    const { broker } = setup([[FAILED, "a"]], { a: a.subscriber }, { spool, outboxRetryMs: 20 });
+    await broker.recover();
+    for (let i = 0; i < 50 && a.calls.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(a.calls.map((e) => e.id)).toEqual(["after"]);
+    expect(spool.size()).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".bad"))).toHaveLength(1);
   });
 });

@@ -9,7 +9,7 @@ import { recordBrokerDelivery, recordDeadLetter } from "../metrics/metrics.ts";
 import type { BrokerOutbox, DeadLetter, OutboxDelivery } from "../ports.ts";
 import { type AttemptResult, attemptDelivery, type Subscriber } from "./delivery-attempt.ts";
 import { backoffMs, deadLetterOf, verdictFor } from "./delivery-rules.ts";
-import type { EventSpool } from "./event-spool.ts";
+import { type EventSpool, UnusableSpooledEvent } from "./event-spool.ts";
 import type { DeliverySpec, TriggerDefinition } from "./trigger-definitions.ts";
 
 export type { DeliveryOutcome, Subscriber } from "./delivery-attempt.ts";
@@ -509,7 +509,17 @@ export class EmbeddedBroker {
     if (!this.spool || this.closed) return;
     try {
       const moved = await this.spool.drain(async (raw) => {
-        const event = checkEvent(raw as unknown as CloudEventV1<unknown>);
+        let event: ZixlyEvent;
+        try {
+          event = checkEvent(raw as unknown as CloudEventV1<unknown>);
+        } catch (error) {
+          // No retry makes it valid: set it aside instead of blocking every later event.
+          this.log.error("spooled event is not a valid event: set aside as .bad", {
+            id: typeof raw.id === "string" ? raw.id : undefined,
+            error: String(error),
+          });
+          throw new UnusableSpooledEvent(String(error));
+        }
         await this.store(event);
       });
       if (moved > 0) this.log.info("spooled events moved into the outbox", { events: moved });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EventSpool } from "./event-spool.ts";
+import { EventSpool, UnusableSpooledEvent } from "./event-spool.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -50,5 +50,19 @@ describe("EventSpool", () => {
     await spool.drain(async (e) => void seen.push(e.id));
     expect(seen).toEqual(["kept"]);
     expect(readdirSync(dir)).toEqual(["000000000000000-bad.json.bad"]);
+  });
+
+  it("sets aside an event the taker can never use, and goes on with the later ones", async () => {
+    const spool = new EventSpool(dir);
+    for (const id of ["a", "bad", "c"]) await spool.write({ id });
+    const seen: unknown[] = [];
+    const moved = await spool.drain(async (e) => {
+      if (e.id === "bad") throw new UnusableSpooledEvent("not an event");
+      seen.push(e.id);
+    });
+    expect(moved).toBe(2);
+    expect(seen).toEqual(["a", "c"]);
+    expect(spool.size()).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".bad"))).toHaveLength(1);
   });
 });

@@ -6,6 +6,15 @@ import { join } from "node:path";
 import { writeFileDurably } from "../durable-file.ts";
 
 /**
+ * Thrown by a drain's `into` for an event no retry can take (it no longer passes the event
+ * schema, say): the file is set aside as `.bad` and the drain goes on, where any other error
+ * stops it (the outbox is still down) and keeps the event for the next call.
+ */
+export class UnusableSpooledEvent extends Error {
+  override readonly name = "UnusableSpooledEvent";
+}
+
+/**
  * One file per event, written to a temporary name, flushed with fsync and renamed into place
  * (then the folder is flushed too), so a file that exists is whole and survives a power cut.
  * Names sort in arrival order. The spool shares nothing with the database: when Postgres
@@ -39,7 +48,8 @@ export class EventSpool {
   /**
    * Hands each spooled event, oldest first, to `into`, and removes it once `into` resolved.
    * Stops at the first rejection, leaving that event and the later ones for the next call.
-   * Returns how many were moved. A file that is not JSON is renamed `.bad` and skipped.
+   * Returns how many were moved. A file that is not JSON, or whose event `into` rejects with
+   * {@link UnusableSpooledEvent}, is renamed `.bad` and skipped.
    */
   async drain(into: (event: Record<string, unknown>) => Promise<void>): Promise<number> {
     let moved = 0;
@@ -52,7 +62,13 @@ export class EventSpool {
         await rename(path, `${path}.bad`).catch(() => undefined);
         continue;
       }
-      await into(event);
+      try {
+        await into(event);
+      } catch (error) {
+        if (!(error instanceof UnusableSpooledEvent)) throw error;
+        await rename(path, `${path}.bad`).catch(() => undefined);
+        continue;
+      }
       await unlink(path);
       moved++;
     }
