@@ -2,10 +2,10 @@
 // makes, recorded through a stand-in API client, for the launcher methods each function calls.
 import { readdirSync, readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { buildJobSpec } from "../platform/launchers/job-spec.ts";
 import { KubernetesJobLauncher } from "../platform/launchers/kubernetes-job-launcher.ts";
 import { createLogger } from "../platform/log.ts";
 import type { JobLauncher } from "../platform/ports.ts";
+import { OPTIONS, REQUEST } from "./job-pod.ts";
 import { repoPath } from "./render.ts";
 
 /** The RBAC verb of a BatchV1Api method, by its prefix (`readNamespacedJob` -> get). */
@@ -44,36 +44,12 @@ async function apiCallsOf(method: "launch" | "cancel" | "exists"): Promise<strin
     },
   );
   const kubeConfig = { makeApiClient: () => api } as unknown as KubeConfig;
-  const options = {
-    image: "zixly/backtest-job",
-    namespace: "zixly",
-    parallelism: 1,
-    backoffLimitPerIndex: 0,
-    deadlineSeconds: 60,
-    ttlSecondsAfterFinished: 60,
-    sinkUrl: "http://broker-ingress.knative-eventing.svc.cluster.local/zixly/default",
-    jobWorkers: 1,
-    dataDir: "data",
-    fetchMaxBytes: 1024,
-    fetchTimeoutMs: 1000,
-    serviceAccountName: "zixly-backtest-job",
-  };
   const launcher: JobLauncher = new KubernetesJobLauncher(kubeConfig, {
-    ...options,
+    ...OPTIONS,
     log: createLogger("rbac-test", {}, { level: "silent" }),
   });
   if (method === "launch") {
-    const shard = {
-      runId: RUN_ID,
-      shardIndex: 0,
-      shardCount: 1,
-      request: {
-        strategy: "sma-crossover",
-        params: { fast: 5, slow: 20 },
-        data: { synthetic: { bars: 100, seed: 1 } },
-        sort: "sharpeRatio",
-      },
-    } as Parameters<typeof buildJobSpec>[1][number];
+    const shard = { runId: RUN_ID, shardIndex: 0, shardCount: 1, request: REQUEST };
     await launcher.launch(RUN_ID, [shard]);
   } else if (method === "cancel") {
     await launcher.cancel(RUN_ID);

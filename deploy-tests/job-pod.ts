@@ -7,7 +7,7 @@ import { buildJobSpec, type JobSpecOptions } from "../platform/launchers/job-spe
 
 const RUN_ID = `run_${"a".repeat(13)}${"2".repeat(13)}`;
 
-const REQUEST: BacktestRequest = {
+export const REQUEST: BacktestRequest = {
   strategy: "sma-crossover",
   params: { fast: [5, 10], slow: 20 },
   data: { synthetic: { bars: 100, seed: 1 } },
@@ -18,7 +18,7 @@ const REQUEST: BacktestRequest = {
  * The operator's settings; none of them changes the pod's labels. The account is
  * JOB_SERVICE_ACCOUNT's default, which the manifests set nowhere.
  */
-const OPTIONS: JobSpecOptions = {
+export const OPTIONS: JobSpecOptions = {
   image: "zixly/backtest-job",
   namespace: "zixly",
   parallelism: 1,

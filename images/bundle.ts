@@ -209,7 +209,7 @@ function zodEnglishOnly(): Plugin {
 }
 
 // CommonJS packages bundled into an ES module still call require() for node's own modules.
-const BANNER = [
+export const BANNER = [
   'import { createRequire as __bundleRequire } from "node:module";',
   "const require = __bundleRequire(import.meta.url);",
 ].join("\n");

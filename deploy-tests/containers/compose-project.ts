@@ -52,6 +52,9 @@ export function composeEnv(): Record<string, string> {
   return out;
 }
 
+/** The functions' database, as deploy/compose.env gives it. */
+const DATABASE_URL = composeEnv().DATABASE_URL;
+
 /** A container's state, health (when it has a healthcheck) and exit code. */
 export interface ContainerState {
   readonly status: string;
@@ -160,7 +163,7 @@ export class ComposeProject {
 
   /** `psql -At -c sql` inside the Postgres container, as the functions connect (compose.env). */
   async psql(sql: string): Promise<string> {
-    const url = composeEnv().DATABASE_URL;
+    const url = DATABASE_URL;
     return (await this.must(["exec", "-T", "postgres", "psql", url, "-At", "-c", sql])).trim();
   }
 

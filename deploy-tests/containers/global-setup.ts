@@ -15,15 +15,6 @@ import {
   run,
 } from "./docker.ts";
 
-/**
- * The names the kind overlay's Knative Services and JOB_IMAGE give the images (skaffold tags
- * them so): the tests run the render's image names as they are.
- */
-export const RENDERED_IMAGES: Record<string, string> = {
-  "dev.local/zixly/functions": FUNCTIONS_IMAGE,
-  "dev.local/zixly/backtest-job": JOB_IMAGE,
-};
-
 const MB = 1024 * 1024;
 
 /** Where Debian keeps the certificate authorities an administrator added to its trust store. */

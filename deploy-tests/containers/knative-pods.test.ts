@@ -62,6 +62,8 @@ interface Pod {
 
 describe.skipIf(skip)(TITLE, () => {
   const objects: K8sObject[] = skip ? [] : renderOverlay("kind");
+  // The data sets: the repository's data/, as kind.yaml mounts it behind the claim.
+  const claims = kindClaimFolders(objects);
   const config = skip ? {} : named(objects, "ConfigMap", configMapName(objects)).data;
   const network = uniqueName("zixly-ct-net");
   const prefix = uniqueName("zixly-ct");
@@ -90,8 +92,7 @@ describe.skipIf(skip)(TITLE, () => {
       platformEnv: { ...standIn.kubernetesEnv, ...platformEnv },
       serviceAccountDir: standIn.serviceAccountDir,
       scratchDir: scratch,
-      // The data sets: the repository's data/, as kind.yaml mounts it behind the claim.
-      claims: kindClaimFolders(objects),
+      claims,
       publish: ports,
     });
     started.push(container);

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { BANNER } from "../../../images/bundle.ts";
 import type { Yaml } from "../../pod-run.ts";
 import { docker, NODE_BASE, publishedPort } from "../docker.ts";
 import type { ReceivedEvent } from "./cluster-standin.ts";
@@ -50,9 +51,7 @@ export async function startStandIn(
     format: "esm",
     target: "node20",
     // CommonJS packages bundled into an ES module still call require() for node's modules.
-    banner: {
-      js: 'import { createRequire as __r } from "node:module"; const require = __r(import.meta.url);',
-    },
+    banner: { js: BANNER },
     logLevel: "error",
   });
   // Self-signed, for the name pods dial; the pods trust it as their ca.crt.
