@@ -27,3 +27,22 @@ export class InvalidParams extends EngineError {
     super("invalid_params", message);
   }
 }
+
+/** One problem of an input, at a dotted path inside it (`entry.long.and.1`). */
+export interface IssueAt {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A strategy definition that cannot be run: every problem found, each with its path. */
+export class InvalidDefinition extends EngineError {
+  readonly issues: readonly IssueAt[];
+  /** The first problem's path, relative to the definition's root ("" for the root). */
+  readonly path: string;
+  constructor(issues: readonly IssueAt[]) {
+    const listed = issues.map((i) => `${i.path || "(definition)"}: ${i.message}`).join("; ");
+    super("invalid_definition", `invalid strategy definition: ${listed}`);
+    this.issues = issues;
+    this.path = issues[0]?.path ?? "";
+  }
+}
