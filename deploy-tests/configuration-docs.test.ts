@@ -20,5 +20,7 @@ describe("docs/configuration.md", () => {
     expect(rows.get("DATABASE_POOL_MAX")).toBe(String(defaults.DATABASE_POOL_MAX));
     expect(defaults.DATABASE_CA_FILE).toBeUndefined();
     expect(rows.get("DATABASE_CA_FILE")).toMatch(/^unset/);
+    expect(defaults.DATABASE_PASSWORD_FILE).toBeUndefined();
+    expect(rows.get("DATABASE_PASSWORD_FILE")).toMatch(/^unset/);
   });
 });

@@ -212,6 +212,36 @@ describe(`${PAGE}: Terraform variables and outputs`, () => {
   });
 });
 
+describe(`${PAGE}: the Kafka broker's SCRAM Secret`, () => {
+  const knative = locals(knativeModule);
+  const name = knative.kafka_auth_secret as string;
+  const namespace = (knative.knative_eventing as Body).metadata.namespace as string;
+  const creates = commands(doc)
+    .map((c) => /^kubectl -n (\S+) create secret generic (\S+) (.*)$/.exec(c))
+    .filter((m) => m?.[2] === name);
+
+  it("makes the Secret kafka-broker-config names, in Knative Eventing's namespace, from MSK's", () => {
+    expect(name, "terraform/modules/knative: local.kafka_auth_secret").toMatch(/^[a-z0-9-]+$/);
+    expect(creates, `kubectl create secret generic ${name}`).toHaveLength(1);
+    expect(creates[0]?.[1]).toBe(namespace);
+    expect(section("5. The namespace")).toContain("$(out msk_scram_secret_arn)");
+  });
+
+  it("gives it the keys the Kafka broker reads for SASL/SCRAM over TLS, and no others", () => {
+    const literals = new Map(
+      [...(creates[0]?.[3] ?? "").matchAll(/--from-literal=([\w.]+)=("[^"]*"|\S+)/g)].map((m) => [
+        m[1] ?? "",
+        m[2] ?? "",
+      ]),
+    );
+    // eventing-kafka-broker's control-plane/pkg/security/secret.go: protocol, sasl.mechanism,
+    // user, password; MSK speaks SCRAM-SHA-512 only.
+    expect([...literals.keys()].sort()).toEqual(["password", "protocol", "sasl.mechanism", "user"]);
+    expect(literals.get("protocol")).toBe("SASL_SSL");
+    expect(literals.get("sasl.mechanism")).toBe("SCRAM-SHA-512");
+  });
+});
+
 describe(`${PAGE}: commands against the api`, () => {
   const lines = commands(doc);
   /** Calls of the api's routes; its health checks need no token. */

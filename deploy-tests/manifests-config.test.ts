@@ -29,7 +29,9 @@ const NOT_CONFIG = new Set([
 const EKS_SECRETS = {
   WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
   API_TOKEN: "a-token-of-sixteen-or-more",
-  DATABASE_URL: "postgres://zixly:x@db.example.com:5432/zixly?sslmode=require",
+  // No password in the URL: it is a mounted file (database-password.test.ts).
+  DATABASE_URL: "postgres://zixly@db.example.com:5432/zixly?sslmode=require",
+  DATABASE_PASSWORD: "x",
   REDIS_URL: "rediss://:x@cache.example.com:6379",
 };
 
@@ -149,12 +151,17 @@ describe.skipIf(!HAS_KUBECTL)(kubectlTitle("function configuration"), () => {
       expect(ofKind(objects, "StatefulSet")).toEqual([]);
     });
 
-    it("documents every key of zixly-secrets that a function reads", () => {
+    it("documents every key of zixly-secrets that a function reads, from env or a mounted volume", () => {
       const readme = readFileSync(repoPath("knative/overlays/eks/README.md"), "utf8");
       for (const s of knativeServices(objects)) {
         for (const e of s.spec.template.spec.containers[0].env) {
           const ref = e.valueFrom?.secretKeyRef;
           if (ref) expect(readme, `${ref.key}`).toContain(`\`${ref.key}\``);
+        }
+        for (const v of s.spec.template.spec.volumes ?? []) {
+          for (const item of v.secret?.items ?? []) {
+            expect(readme, `${item.key}`).toContain(`\`${item.key}\``);
+          }
         }
       }
     });

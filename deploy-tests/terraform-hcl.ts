@@ -28,6 +28,8 @@ export interface Hcl {
   readonly provider: Record<string, Body[]>;
   readonly resource: Record<string, Record<string, Body[]>>;
   readonly data: Record<string, Record<string, Body[]>>;
+  /** Ephemeral resources (Terraform 1.10+): opened at plan and apply, never kept in state. */
+  readonly ephemeral: Record<string, Record<string, Body[]>>;
 }
 
 export const TERRAFORM = repoPath("terraform");
@@ -65,6 +67,7 @@ async function loadFolder(dir: string): Promise<Hcl> {
     provider: merged.provider ?? {},
     resource: merged.resource ?? {},
     data: merged.data ?? {},
+    ephemeral: merged.ephemeral ?? {},
   };
 }
 
@@ -75,12 +78,12 @@ export async function loadTerraform(): Promise<ReadonlyMap<string, Hcl>> {
   return folders;
 }
 
-/** The one resource (or data source, with `data`) of a type and name. */
+/** The one resource (or data source, with `data`; ephemeral resource, with `ephemeral`) of a type and name. */
 export function resource(
   hcl: Hcl,
   type: string,
   name: string,
-  kind: "resource" | "data" = "resource",
+  kind: "resource" | "data" | "ephemeral" = "resource",
 ) {
   const bodies = hcl[kind][type]?.[name];
   expect(bodies, `${kind} ${type}.${name}`).toHaveLength(1);

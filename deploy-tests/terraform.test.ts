@@ -96,7 +96,9 @@ describe("references (what terraform validate would check, short of the provider
       const text = JSON.stringify(hcl);
       const data = [...text.matchAll(/\bdata\.([a-z0-9_]+)\.([a-z0-9_]+)/g)];
       for (const [ref, type, id] of data) expect(hcl.data[type]?.[id], ref).toBeDefined();
-      const withoutData = text.replace(/\bdata\.[a-z0-9_]+\.[a-z0-9_]+/g, "");
+      const ephemeral = [...text.matchAll(/\bephemeral\.([a-z0-9_]+)\.([a-z0-9_]+)/g)];
+      for (const [ref, type, id] of ephemeral) expect(hcl.ephemeral[type]?.[id], ref).toBeDefined();
+      const withoutData = text.replace(/\b(?:data|ephemeral)\.[a-z0-9_]+\.[a-z0-9_]+/g, "");
       const resourceRefs = withoutData.matchAll(
         /\b((?:aws|random|helm)_[a-z0-9_]+)\.([a-z0-9_]+)\b/g,
       );
@@ -346,21 +348,82 @@ describe("MSK", () => {
     expect(encryption.encryption_at_rest_kms_key_arn).toBe("${aws_kms_key.this.arn}");
   });
 
-  it("has no public access and admits only the EKS nodes, on the TLS listener", () => {
+  it("has no public access and admits only the EKS nodes, on the SASL/SCRAM listener alone", () => {
     const brokers = block(cluster, "broker_node_group_info");
     expect(block(block(brokers, "connectivity_info"), "public_access").type).toBe("DISABLED");
     expect(brokers.security_groups).toEqual(["${aws_security_group.this.id}"]);
     const rules = resources(msk, "aws_vpc_security_group_ingress_rule");
+    // 9096 is MSK's SASL/SCRAM listener; 9092 (plaintext) and 9094 (TLS without a password)
+    // must stay closed.
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatchObject({
+      security_group_id: "${aws_security_group.this.id}",
       referenced_security_group_id: "${var.client_security_group_id}",
-      from_port: 9094,
-      to_port: 9094,
+      ip_protocol: "tcp",
+      from_port: 9096,
+      to_port: 9096,
     });
+    for (const open of ["cidr_ipv4", "cidr_ipv6", "prefix_list_id"]) {
+      expect(rules[0][open], open).toBeUndefined();
+    }
+    const group = resource(msk, "aws_security_group", "this");
+    expect(group.ingress, "inline ingress rules").toBeUndefined();
     expect(moduleCall(root, "msk").client_security_group_id).toBe(
       "${module.eks.node_security_group_id}",
     );
     expect(moduleCall(root, "msk").subnet_ids).toBe("${module.vpc.intra_subnet_ids}");
+  });
+
+  it("accepts SASL/SCRAM clients only: unauthenticated access off, no IAM, no mTLS", () => {
+    const auth = block(cluster, "client_authentication");
+    expect(auth.unauthenticated).toBe(false);
+    expect(block(auth, "sasl")).toEqual({ scram: true, iam: false });
+    expect(auth.tls, "mTLS (needs AWS Private CA)").toBeUndefined();
+  });
+
+  it("keeps the SCRAM user in an AmazonMSK_ secret under the module's own KMS key", () => {
+    const secret = resource(msk, "aws_secretsmanager_secret", "scram");
+    // MSK associates only secrets named AmazonMSK_* and encrypted with a customer-managed key.
+    expect(secret.name).toMatch(/^AmazonMSK_/);
+    expect(secret.kms_key_id).toBe("${aws_kms_key.this.arn}");
+    expect(resource(msk, "aws_kms_key", "this").enable_key_rotation).toBe(true);
+    expect(msk.variable.scram_username[0].default).toMatch(/^[A-Za-z0-9_.-]+$/);
+  });
+
+  it("writes the SCRAM password write-only, from an ephemeral password: never in plan or state", () => {
+    const version = resource(msk, "aws_secretsmanager_secret_version", "scram");
+    expect(version.secret_id).toBe("${aws_secretsmanager_secret.scram.id}");
+    expect(version.secret_string, "secret_string is stored in state").toBeUndefined();
+    expect(version.secret_binary, "secret_binary is stored in state").toBeUndefined();
+    expect(version.secret_string_wo).toContain("ephemeral.random_password.scram.result");
+    expect(version.secret_string_wo).toMatch(/username\s*=\s*var\.scram_username/);
+    expect(version.secret_string_wo_version).toBe("${var.scram_password_version}");
+    expect(
+      msk.resource.random_password,
+      "a random_password resource keeps its result in state",
+    ).toBeUndefined();
+    const password = resource(msk, "random_password", "scram", "ephemeral");
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    // The data plane writes it into a JAAS line, password="...", without escaping quotes.
+    expect(password.special).toBe(false);
+  });
+
+  it("associates that secret with the cluster, with the policy MSK attaches declared", () => {
+    const association = resource(msk, "aws_msk_scram_secret_association", "this");
+    expect(association.cluster_arn).toBe("${aws_msk_cluster.this.arn}");
+    expect(association.secret_arn_list).toEqual(["${aws_secretsmanager_secret.scram.arn}"]);
+    expect(association.depends_on).toContain("${aws_secretsmanager_secret_version.scram}");
+    const policy = resource(msk, "aws_secretsmanager_secret_policy", "scram");
+    expect(policy.secret_arn).toBe("${aws_secretsmanager_secret.scram.arn}");
+    expect(policy.policy).toBe("${data.aws_iam_policy_document.scram.json}");
+    const document = resource(msk, "aws_iam_policy_document", "scram", "data");
+    expect(document.statement).toHaveLength(1);
+    expect(document.statement[0]).toMatchObject({
+      effect: "Allow",
+      actions: ["secretsmanager:getSecretValue"],
+      resources: ["${aws_secretsmanager_secret.scram.arn}"],
+      principals: [{ type: "Service", identifiers: ["kafka.amazonaws.com"] }],
+    });
   });
 
   it("keeps three replicas and acknowledges a write once two have it", () => {
@@ -504,7 +567,7 @@ describe("Knative", () => {
     }
   });
 
-  it("configures the ConfigMap broker-kafka.yaml names with MSK's TLS brokers over TLS", () => {
+  it("configures the ConfigMap broker-kafka.yaml names with MSK's SCRAM brokers and an auth Secret", () => {
     const { kind, name, namespace } = brokerKafka.spec.config;
     expect(kind).toBe("ConfigMap");
     expect(values.knative_eventing.metadata.namespace).toBe(namespace);
@@ -512,13 +575,27 @@ describe("Knative", () => {
     expect(config, `KnativeEventing config for ${name}`).toBeDefined();
     expect(config["bootstrap.servers"]).toBe("${var.kafka_bootstrap_servers}");
     expect(moduleCall(root, "knative").kafka_bootstrap_servers).toBe(
-      "${module.msk.bootstrap_brokers_tls}",
+      "${module.msk.bootstrap_brokers_sasl_scram}",
     );
-    const secret = values.kafka_tls_secret;
-    expect(config["auth.secret.ref.name"]).toBe(secret.metadata.name);
-    expect(secret.metadata.namespace).toBe(namespace);
-    expect(secret.stringData.protocol).toBe("SSL");
+    // Without auth.secret.ref.name the Kafka broker connects with no credentials, which MSK,
+    // with unauthenticated access off, refuses.
+    expect(config["auth.secret.ref.name"], "auth.secret.ref.name").toBe(
+      "${local.kafka_auth_secret}",
+    );
+    expect(values.kafka_auth_secret).toMatch(/^[a-z0-9-]+$/);
     expect(values.knative_eventing.spec.config.features["authentication-oidc"]).toBe("enabled");
+  });
+
+  it("leaves the SCRAM password out of the Helm values: no Secret among the manifests", () => {
+    const release = resource(knative, "helm_release", "knative");
+    const manifests = /manifests\s*=\s*concat\(([^)]*)\)/.exec(release.values[0])?.[1] ?? "";
+    expect(manifests).toContain("local.knative_eventing");
+    for (const [local, value] of Object.entries(values)) {
+      if (value && typeof value === "object" && "kind" in value) {
+        expect(value.kind, `local.${local}`).not.toBe("Secret");
+      }
+    }
+    expect(release.set_sensitive, "set_sensitive is kept in state").toBeUndefined();
   });
 
   it("installs the Kafka broker's control and data planes with Eventing", () => {
@@ -535,7 +612,7 @@ describe("Knative", () => {
     const release = resource(knative, "helm_release", "knative");
     expect(release.chart).toBe("${path.module}/chart");
     expect(release.depends_on).toEqual(["${helm_release.operator}"]);
-    for (const local of ["knative_serving", "knative_eventing", "kafka_tls_secret"]) {
+    for (const local of ["knative_serving", "knative_eventing"]) {
       expect(release.values[0]).toContain(`local.${local}`);
     }
     const template = readFileSync(
@@ -565,7 +642,8 @@ describe("outputs", () => {
       ecr_registry: "${module.ecr.registry}",
       ecr_repository_urls: "${module.ecr.repository_urls}",
       irsa_role_arns: "${module.irsa.role_arns}",
-      msk_bootstrap_brokers_tls: "${module.msk.bootstrap_brokers_tls}",
+      msk_bootstrap_brokers_sasl_scram: "${module.msk.bootstrap_brokers_sasl_scram}",
+      msk_scram_secret_arn: "${module.msk.scram_secret_arn}",
       rds_endpoint: "${module.rds.endpoint}",
       elasticache_endpoint: "${module.elasticache.primary_endpoint}",
       rds_ca_cert_identifier: "${module.rds.ca_cert_identifier}",
@@ -575,6 +653,29 @@ describe("outputs", () => {
     for (const [name, value] of Object.entries(consumed)) {
       expect(root.output[name]?.[0]?.value, name).toBe(value);
     }
+  });
+
+  it("syncs the Kafka broker's Secret from MSK's SCRAM secret, as kafka-broker-config names it", () => {
+    const knative = locals(folder("modules/knative"));
+    const yamlBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+    const synced = yamlBlocks
+      .flatMap((text) => parseYamlDocuments(text) as Body[])
+      .filter(
+        (o) => o.kind === "ExternalSecret" && o.spec?.target?.name === knative.kafka_auth_secret,
+      );
+    expect(synced, `an ExternalSecret making ${knative.kafka_auth_secret}`).toHaveLength(1);
+    const external = synced[0] as Body;
+    // The Kafka broker reads its auth Secret from the ConfigMap's own namespace.
+    expect(external.metadata.namespace).toBe(knative.knative_eventing.metadata.namespace);
+    expect(external.spec.target.template.data).toEqual({
+      protocol: "SASL_SSL",
+      "sasl.mechanism": "SCRAM-SHA-512",
+      user: "{{ .username }}",
+      password: "{{ .password }}",
+    });
+    const sources = (external.spec.data as Body[]).map((d) => d.remoteRef.key);
+    expect(new Set(sources)).toEqual(new Set(["<msk_scram_secret_arn>"]));
+    expect(declared).toContain("msk_scram_secret_arn");
   });
 
   it("uses as default VPC CIDR the placeholder the overlay carries", () => {

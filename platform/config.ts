@@ -52,6 +52,13 @@ export const ConfigSchema = z.object({
    */
   DATABASE_CA_FILE: z.string().min(1).optional(),
   /**
+   * A file holding the Postgres password, for a DATABASE_URL that holds none. Read again for
+   * every new connection, so a password that RDS rotated reaches the next connection once the
+   * kubelet has refreshed the mounted Secret; the process need not restart
+   * (platform/postgres/password-file.ts, docs/decisions/0044-database-password-rotation.md).
+   */
+  DATABASE_PASSWORD_FILE: z.string().min(1).optional(),
+  /**
    * Connections one process keeps to Postgres at most. Times the pods that can run at once,
    * it must stay under the server's max_connections (docs/configuration.md).
    */

@@ -17,6 +17,11 @@ export interface DatabaseOptions {
   readonly ca?: string;
   /** Connections the pool opens at most; 5 unless set (DATABASE_POOL_MAX). */
   readonly poolMax?: number;
+  /**
+   * The password, asked for at every new connection (DATABASE_PASSWORD_FILE's reader,
+   * password-file.ts), so a rotated one needs no reopen. Needs `url`, which then holds none.
+   */
+  readonly password?: () => Promise<string>;
 }
 
 /** An open database and the one way to let it go. */
@@ -45,7 +50,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     );
   }
   const db = options.url
-    ? openPool(options.url, { max: options.poolMax ?? 5, ca: options.ca, schema })
+    ? openPool(options.url, {
+        max: options.poolMax ?? 5,
+        ca: options.ca,
+        schema,
+        password: options.password,
+      })
     : await openPglite(options.pgliteDir, schema);
   try {
     if (schema) await createSchema(db, schema);

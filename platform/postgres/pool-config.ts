@@ -25,19 +25,28 @@ export interface PoolSettings {
   readonly ca?: string;
   /** A Postgres schema every pooled connection resolves tables in. */
   readonly schema?: string;
+  /**
+   * The password, asked for at every new connection (DATABASE_PASSWORD_FILE's reader,
+   * password-file.ts). Set, the URL must hold none.
+   */
+  readonly password?: () => Promise<string>;
 }
 
 /**
  * The options of a pg pool for `url`. Without `ca`, the URL decides TLS as pg reads it (note
  * that pg-connection-string 2.x treats `sslmode=require` as verify-full against Node's own CA
- * list, which has no RDS CA in it). Throws {@link ConfigError} for a URL that contradicts `ca`.
+ * list, which has no RDS CA in it). With `password`, each new connection asks it for the
+ * password. Throws {@link ConfigError} for a URL that contradicts `ca`, or holds a password
+ * next to `password`.
  *
  * @example
  * new pg.Pool(poolConfig(config.DATABASE_URL, { max: 5, ca: readFileSync(caFile, "utf8") }))
  */
 export function poolConfig(url: string, settings: PoolSettings): pg.PoolConfig {
+  if (settings.password) requireNoPassword(url);
   return {
     connectionString: settings.ca === undefined ? url : withoutTlsParameters(url),
+    ...(settings.password ? { Client: clientWithPassword(settings.password) } : {}),
     ...(settings.ca === undefined ? {} : { ssl: { ca: settings.ca, rejectUnauthorized: true } }),
     max: settings.max,
     connectionTimeoutMillis: 5_000,
@@ -54,6 +63,38 @@ export function poolConfig(url: string, settings: PoolSettings): pg.PoolConfig {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   };
+}
+
+/**
+ * A pg Client that asks `password` for its password when it connects. pg takes a `password`
+ * function (read in Client#_getPassword), but not next to a connectionString: it merges the
+ * parsed URL over the options (pg/lib/connection-parameters.js), and pg-connection-string
+ * parses a URL without a password as `password: ""`, which replaces the function. The URL
+ * stays the one source of host, user, database and TLS; only the password is set after it.
+ */
+function clientWithPassword(password: () => Promise<string>): typeof pg.Client {
+  return class ClientWithPassword extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      // pg's own property (non-enumerable, so kept out of logs), replaced after the merge.
+      (this as { password?: unknown }).password = password;
+    }
+  };
+}
+
+/** Refuses a URL that holds a password of its own, in its userinfo or as a parameter. */
+function requireNoPassword(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError("DATABASE_URL: not a URL (a password file needs a postgres:// URL)");
+  }
+  if (parsed.password !== "" || parsed.searchParams.has("password")) {
+    throw new ConfigError(
+      "DATABASE_URL holds a password, and DATABASE_PASSWORD_FILE names another: take it out of the URL (postgres://user@host/db)",
+    );
+  }
 }
 
 /** `url` without its TLS parameters; refuses the ones a CA bundle cannot honour. */

@@ -96,7 +96,7 @@ module "knative" {
   source = "../../modules/knative"
 
   domain                  = var.domain
-  kafka_bootstrap_servers = module.msk.bootstrap_brokers_tls
+  kafka_bootstrap_servers = module.msk.bootstrap_brokers_sasl_scram
 
   # The releases need nodes to run on, not only an API server to talk to.
   depends_on = [module.eks]

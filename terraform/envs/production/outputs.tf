@@ -35,9 +35,14 @@ output "irsa_role_arns" {
   value       = module.irsa.role_arns
 }
 
-output "msk_bootstrap_brokers_tls" {
-  description = "MSK's TLS bootstrap brokers, already in knative-eventing/kafka-broker-config."
-  value       = module.msk.bootstrap_brokers_tls
+output "msk_bootstrap_brokers_sasl_scram" {
+  description = "MSK's SASL/SCRAM bootstrap brokers (host:9096), already in knative-eventing/kafka-broker-config."
+  value       = module.msk.bootstrap_brokers_sasl_scram
+}
+
+output "msk_scram_secret_arn" {
+  description = "Secrets Manager secret (AmazonMSK_...) with the Kafka broker's SCRAM username and password, JSON: the Secret kafka-broker-scram in knative-eventing is made from it."
+  value       = module.msk.scram_secret_arn
 }
 
 output "rds_endpoint" {

@@ -92,26 +92,17 @@ locals {
           "bootstrap.servers"                = var.kafka_bootstrap_servers
           "default.topic.partitions"         = tostring(var.kafka_topic_partitions)
           "default.topic.replication.factor" = tostring(var.kafka_topic_replication_factor)
-          "auth.secret.ref.name"             = "kafka-broker-tls"
+          "auth.secret.ref.name"             = local.kafka_auth_secret
         }
       }
     }
   }
 
-  # TLS to MSK, checked against the system's CAs (no ca.crt key), no client certificate.
-  kafka_tls_secret = {
-    apiVersion = "v1"
-    kind       = "Secret"
-    metadata = {
-      name      = "kafka-broker-tls"
-      namespace = "knative-eventing"
-    }
-    type = "Opaque"
-    stringData = {
-      protocol    = "SSL"
-      "user.skip" = "true"
-    }
-  }
+  # The Secret in knative-eventing with the SCRAM user MSK knows (protocol SASL_SSL, sasl.mechanism
+  # SCRAM-SHA-512, user, password; no ca.crt, so TLS is checked against the system's CAs). It is
+  # not made here: it holds the password, which would then sit in this release's values and in
+  # Terraform's state. The secret sync copies it from MSK's AmazonMSK_ secret (terraform/README.md).
+  kafka_auth_secret = "kafka-broker-scram"
 }
 
 resource "helm_release" "operator" {
@@ -133,7 +124,7 @@ resource "helm_release" "knative" {
 
   values = [
     yamlencode({
-      manifests = concat(local.namespaces, [local.kafka_tls_secret, local.knative_serving, local.knative_eventing])
+      manifests = concat(local.namespaces, [local.knative_serving, local.knative_eventing])
     })
   ]
 

@@ -4,7 +4,7 @@ variable "domain" {
 }
 
 variable "kafka_bootstrap_servers" {
-  description = "MSK's TLS bootstrap brokers (host:9094, comma-separated)."
+  description = "MSK's SASL/SCRAM bootstrap brokers (host:9096, comma-separated)."
   type        = string
 }
 

@@ -1,9 +1,10 @@
-# Amazon MSK for Knative's Kafka broker: TLS between clients and brokers and between brokers,
-# encrypted at rest with a key of its own, no public access, reachable only from the EKS nodes'
-# security group on the TLS listener. Topics keep three replicas and acknowledge a write once
-# two hold it, which is what makes the Broker's 202 durable.
+# Amazon MSK for Knative's Kafka broker: clients authenticate with SASL/SCRAM over TLS (no
+# unauthenticated listener), TLS between brokers, encrypted at rest with a key of its own, no
+# public access, reachable only from the EKS nodes' security group on the SCRAM listener. Topics
+# keep three replicas and acknowledge a write once two hold it, which is what makes the Broker's
+# 202 durable. docs/decisions/0045-msk-client-authentication.md says why SCRAM.
 resource "aws_kms_key" "this" {
-  description             = "${var.name}: MSK storage"
+  description             = "${var.name}: MSK storage and its SCRAM secret"
   enable_key_rotation     = true
   deletion_window_in_days = 30
 
@@ -15,6 +16,8 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this.key_id
 }
 
+# The description stays as first written (now TLS with SCRAM on top): changing it replaces the
+# group, and with it the cluster's security_groups.
 resource "aws_security_group" "this" {
   name_prefix = "${var.name}-msk-"
   description = "Kafka over TLS, from the EKS nodes and their pods only"
@@ -27,13 +30,15 @@ resource "aws_security_group" "this" {
   }
 }
 
-resource "aws_vpc_security_group_ingress_rule" "kafka_tls" {
+# 9096 is MSK's SASL/SCRAM listener inside AWS; with unauthenticated access off there is no TLS
+# listener on 9094 to open.
+resource "aws_vpc_security_group_ingress_rule" "kafka_sasl_scram" {
   security_group_id            = aws_security_group.this.id
-  description                  = "Kafka TLS listener from the EKS nodes and pods"
+  description                  = "Kafka SASL/SCRAM listener from the EKS nodes and pods"
   referenced_security_group_id = var.client_security_group_id
   ip_protocol                  = "tcp"
-  from_port                    = 9094
-  to_port                      = 9094
+  from_port                    = 9096
+  to_port                      = 9096
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -84,10 +89,15 @@ resource "aws_msk_cluster" "this" {
     }
   }
 
-  # Who may connect is decided by the security group above: TLS without client identities.
-  # docs/decisions/0040-terraform.md says why, and what SASL/SCRAM would add.
+  # Only SCRAM users (the secret below) may connect: reaching the brokers through the security
+  # group is no longer enough to read or write a topic.
   client_authentication {
-    unauthenticated = true
+    unauthenticated = false
+
+    sasl {
+      scram = true
+      iam   = false
+    }
   }
 
   encryption_info {
@@ -116,4 +126,63 @@ resource "aws_msk_cluster" "this" {
   }
 
   tags = var.tags
+}
+
+# The Kafka broker's SCRAM user. MSK reads users only from Secrets Manager secrets whose name
+# starts with AmazonMSK_, encrypted with a customer-managed key (it refuses the default
+# aws/secretsmanager key), holding JSON {"username", "password"}.
+resource "aws_secretsmanager_secret" "scram" {
+  name                    = "AmazonMSK_${var.name}-${var.scram_username}"
+  description             = "SASL/SCRAM user of Knative's Kafka broker on ${var.name}"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = 7
+
+  tags = var.tags
+}
+
+# Generated at apply and written write-only: the password never enters the plan or the state.
+# Letters and digits only, because the Kafka broker's data plane puts it inside the quotes of a
+# JAAS line (password="...") without escaping them.
+ephemeral "random_password" "scram" {
+  length  = 64
+  special = false
+}
+
+resource "aws_secretsmanager_secret_version" "scram" {
+  secret_id = aws_secretsmanager_secret.scram.id
+  secret_string_wo = jsonencode({
+    username = var.scram_username
+    password = ephemeral.random_password.scram.result
+  })
+  # Terraform cannot see a write-only value change: raising this writes a new password.
+  secret_string_wo_version = var.scram_password_version
+}
+
+# The policy MSK attaches to the secret on association, declared so that plan shows no drift
+# (the provider's documentation of aws_msk_scram_secret_association asks for it).
+data "aws_iam_policy_document" "scram" {
+  statement {
+    sid       = "AWSKafkaResourcePolicy"
+    effect    = "Allow"
+    actions   = ["secretsmanager:getSecretValue"]
+    resources = [aws_secretsmanager_secret.scram.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["kafka.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_secretsmanager_secret_policy" "scram" {
+  secret_arn = aws_secretsmanager_secret.scram.arn
+  policy     = data.aws_iam_policy_document.scram.json
+}
+
+# Exclusive: a secret associated by hand is removed at the next apply.
+resource "aws_msk_scram_secret_association" "this" {
+  cluster_arn     = aws_msk_cluster.this.arn
+  secret_arn_list = [aws_secretsmanager_secret.scram.arn]
+
+  depends_on = [aws_secretsmanager_secret_version.scram, aws_secretsmanager_secret_policy.scram]
 }

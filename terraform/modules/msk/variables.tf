@@ -45,3 +45,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "scram_username" {
+  description = "SASL/SCRAM user of Knative's Kafka broker; also the suffix of its secret's name."
+  type        = string
+  default     = "knative-eventing"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,64}$", var.scram_username))
+    error_message = "scram_username must be 1 to 64 letters, digits, _, . or -."
+  }
+}
+
+variable "scram_password_version" {
+  description = "Raise it to write a new SCRAM password (write-only: Terraform never reads it back)."
+  type        = number
+  default     = 1
+}
