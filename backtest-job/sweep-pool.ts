@@ -5,7 +5,7 @@ import { type BacktestContext, backtestContext, parseOptions } from "./engine/ba
 import type { Bars } from "./engine/bars.ts";
 import { comboAt, planSweep, type Shard, type SweepPlan, shardIndices } from "./engine/grid.ts";
 import type { BacktestOptions, BacktestOptionsInput } from "./engine/options.ts";
-import { getStrategy } from "./engine/strategies/index.ts";
+import { resolveStrategy } from "./engine/strategies/index.ts";
 import {
   SUMMARY_WIDTH,
   type SummaryRow,
@@ -21,7 +21,8 @@ import { WorkerPool } from "./worker-pool.ts";
 /** What a sweep needs. */
 export interface SweepRequest {
   readonly bars: Bars;
-  readonly strategy: string;
+  /** A built-in's name or a strategy definition (JSON), as a request carries it. */
+  readonly strategy: string | object;
   readonly grid: unknown;
   readonly options?: BacktestOptionsInput;
   /** Only this shard of the enumerated combinations (default: all). */
@@ -64,7 +65,8 @@ const MIN_PARALLEL = 2_000;
 /** The message a worker receives at start. */
 export interface WorkerInit {
   readonly bars: SharedBars;
-  readonly strategy: string;
+  /** The request's strategy as it came: each worker compiles a definition for itself. */
+  readonly strategy: string | object;
   readonly grid: unknown;
   readonly options: BacktestOptions;
   /** Combination indices to evaluate (shared Int32Array). */
@@ -159,7 +161,7 @@ async function parallelTable(
  */
 export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const started = performance.now();
-  const strategy = getStrategy(request.strategy);
+  const strategy = resolveStrategy(request.strategy);
   const plan = planSweep(strategy, request.grid);
   const options = parseOptions(request.options);
   const ctx: BacktestContext = backtestContext(request.bars);

@@ -2,7 +2,7 @@
 import { parentPort } from "node:worker_threads";
 import { backtestContext } from "./engine/backtest.ts";
 import { planSweep } from "./engine/grid.ts";
-import { getStrategy } from "./engine/strategies/index.ts";
+import { resolveStrategy } from "./engine/strategies/index.ts";
 import { sharedBarsView } from "./shared-bars.ts";
 import { drainChunks, type WorkerInit } from "./sweep-pool.ts";
 import type { WorkerReply } from "./worker-pool.ts";
@@ -11,7 +11,7 @@ parentPort?.on("message", (init: WorkerInit) => {
   let reply: WorkerReply = { kind: "done" };
   try {
     const ctx = backtestContext(sharedBarsView(init.bars));
-    const plan = planSweep(getStrategy(init.strategy), init.grid);
+    const plan = planSweep(resolveStrategy(init.strategy), init.grid);
     drainChunks(
       ctx,
       plan,

@@ -1,5 +1,7 @@
 // Engine benchmark: sweep throughput against bare reference loops, worker speed-up, memory.
 // Usage: npm run -s bench:engine -- [--json] [--reps N]
+//        npm run -s bench:engine -- --definitions [--json] [--reps N]   (each built-in swept as
+//                                                        its compiled definition and as its hand kernel)
 //        npm run -s bench:engine -- --memory [--json]   (resident memory of a 200,000-combination
 //                                                        MACD sweep on one shard)
 import { parseArgs } from "node:util";
@@ -8,8 +10,10 @@ import {
   backtestContext,
   parseOptions,
 } from "../backtest-job/engine/backtest.ts";
+import { compileDefinition } from "../backtest-job/engine/definition/compile.ts";
+import { parseDefinition } from "../backtest-job/engine/definition/parse.ts";
 import { planSweep, type SweepPlan, shardIndices } from "../backtest-job/engine/grid.ts";
-import { getStrategy } from "../backtest-job/engine/strategies/index.ts";
+import { getStrategy, HAND_KERNELS } from "../backtest-job/engine/strategies/index.ts";
 import { sweepTable } from "../backtest-job/engine/sweep.ts";
 import { syntheticBars } from "../backtest-job/engine/synthetic.ts";
 import { runSweep } from "../backtest-job/sweep-pool.ts";
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     reps: { type: "string", default: "5" },
     memory: { type: "boolean", default: false },
+    definitions: { type: "boolean", default: false },
   },
 });
 const reps = Math.max(1, Number(values.reps));
@@ -41,10 +46,94 @@ const MEMORY_SWEEP = {
 // The worker figure needs a sweep of at least 50,000 combinations: 64,223 here.
 const LARGE_SWEEP = { fast: { from: 2, to: 100, step: 1 }, slow: { from: 10, to: 700, step: 1 } };
 
+// Each built-in's grid for the definition figures: the SMA and MACD grids above, and grids
+// of a few thousand combinations for the others.
+const DEFINITION_SWEEPS: Record<string, Record<string, unknown>> = {
+  "sma-crossover": SWEEP,
+  "ema-crossover": SWEEP,
+  "rsi-reversion": {
+    period: { from: 2, to: 30, step: 2 },
+    lower: { from: 10, to: 45, step: 5 },
+    upper: { from: 55, to: 90, step: 5 },
+  },
+  "bollinger-reversion": {
+    period: { from: 5, to: 100, step: 1 },
+    stdDev: { from: 0.5, to: 3, step: 0.25 },
+  },
+  "macd-crossover": MACD_SWEEP,
+  "donchian-breakout": { entry: { from: 5, to: 100, step: 1 }, exit: { from: 2, to: 50, step: 1 } },
+};
+
 const bars = syntheticBars({ bars: BARS, seed: 42 });
 const options = parseOptions({});
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const mb = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
+
+/** One built-in's sweep as its hand kernel and as its compiled definition, in the same run. */
+interface DefinitionFigure {
+  readonly strategy: string;
+  readonly combinations: number;
+  readonly handCombosPerSecond: number;
+  readonly definedCombosPerSecond: number;
+  /** Defined over hand, from the medians of the same run: 1 is as fast. */
+  readonly ratio: number;
+}
+
+/**
+ * Sweeps each built-in's grid with its hand kernel and with its definition compiled, on one
+ * context, alternating the two in every repetition so that both see the same load.
+ */
+function compareDefinitions(): DefinitionFigure[] {
+  const ctx = backtestContext(bars);
+  return HAND_KERNELS.map((hand) => {
+    const defined = compileDefinition(parseDefinition(hand.definition), hand.name);
+    const grid = DEFINITION_SWEEPS[hand.name];
+    const handPlan = planSweep(hand, grid);
+    const definedPlan = planSweep(defined, grid);
+    const indices = shardIndices(handPlan.count, { index: 0, count: 1 });
+    const time = (plan: SweepPlan) => {
+      const t = performance.now();
+      sweepTable(ctx, plan, indices, options);
+      return performance.now() - t;
+    };
+    // Warm-up: fills the indicator cache and JITs both loops.
+    time(handPlan);
+    time(definedPlan);
+    const handMs: number[] = [];
+    const definedMs: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      handMs.push(time(handPlan));
+      definedMs.push(time(definedPlan));
+    }
+    const rate = (ms: number[]) => Math.round(handPlan.count / (median(ms) / 1000));
+    return {
+      strategy: hand.name,
+      combinations: handPlan.count,
+      handCombosPerSecond: rate(handMs),
+      definedCombosPerSecond: rate(definedMs),
+      ratio: Number((median(handMs) / median(definedMs)).toFixed(3)),
+    };
+  });
+}
+
+function printDefinitions(figures: readonly DefinitionFigure[]): void {
+  console.log(
+    `Built-ins as compiled definitions vs hand kernels, ${BARS} bars (median of ${reps}):`,
+  );
+  for (const f of figures) {
+    const k = (x: number) => `${(x / 1000).toFixed(1)}k`.padStart(7);
+    console.log(
+      `  ${f.strategy.padEnd(20)} ${String(f.combinations).padStart(6)} combos  hand ${k(f.handCombosPerSecond)}/s  defined ${k(f.definedCombosPerSecond)}/s  ratio ${f.ratio}`,
+    );
+  }
+}
+
+if (values.definitions) {
+  const figures = compareDefinitions();
+  if (values.json) console.log(JSON.stringify({ definitions: figures }));
+  else printDefinitions(figures);
+  process.exit(0);
+}
 
 if (values.memory) {
   // A fresh context, as a Job shard has: everything it holds is part of the figure.
@@ -141,6 +230,7 @@ const macd = compare(ctx, macdPlan, (k) =>
 );
 const engineRate = sma.engineRate;
 const referenceRate = sma.referenceRate;
+const definitions = compareDefinitions();
 
 async function timeSweep(workers: number): Promise<{ ms: number; evaluations: number }> {
   const t = performance.now();
@@ -184,6 +274,7 @@ const result = {
     engineMsMedian: Number(macd.engineMs.toFixed(1)),
     referenceMsMedian: Number(macd.referenceMs.toFixed(1)),
   },
+  definitions,
   workers: {
     n: WORKERS,
     barEvaluationsPerSecond: Math.round(largeEvaluations / (median(parallel) / 1000)),
@@ -216,6 +307,7 @@ else {
     `  bare reference loop              ${m(result.macd.referenceBarEvaluationsPerSecond)}`,
   );
   console.log(`  ratio (same run)                 ${result.macd.ratio}`);
+  printDefinitions(definitions);
   console.log(`${result.detail.largeSweepCombinations} combinations on ${WORKERS} threads:`);
   console.log(
     `  ${m(result.workers.barEvaluationsPerSecond)}, speed-up ${result.workers.speedup}x over 1 thread`,

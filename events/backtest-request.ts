@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { GridSchema } from "./grid.ts";
 import { storable } from "./storable-text.ts";
+import { StrategyRefSchema } from "./strategy-ref.ts";
 import { SUMMARY_STATS } from "./summary-stats.ts";
 
 /**
@@ -53,7 +54,8 @@ export type DataSource = z.infer<typeof DataSourceSchema>;
 /** A backtest or sweep request. `params` is a grid; a single backtest is a grid of numbers. */
 export const BacktestRequestSchema = z
   .object({
-    strategy: storable(z.string().min(1).max(64)),
+    /** A built-in's name, or a strategy definition (docs/strategy-definitions.md). */
+    strategy: StrategyRefSchema,
     params: GridSchema,
     data: DataSourceSchema,
     cash: z.number().finite().positive().max(1e15).optional(),

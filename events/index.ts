@@ -15,4 +15,5 @@ export * from "./run-id.ts";
 export * from "./shard-completed.ts";
 export * from "./shard-failed.ts";
 export * from "./shard-progress.ts";
+export * from "./strategy-ref.ts";
 export * from "./summary-stats.ts";

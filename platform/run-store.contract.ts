@@ -145,6 +145,40 @@ export function runRunStoreContract(name: string, make: () => Promise<RunStoreHa
       expect(await store.markRunning(runId)).toBe(false);
     });
 
+    it("keeps a definition's run by its name, and the definition with its keys in order", async () => {
+      // Neither object is in jsonb's key order (shorter keys first): `slowMa` uses `fastMa`,
+      // which must stay above it, and the parameters enumerate the grid in declared order.
+      const definition = {
+        name: "my-cross",
+        parameters: { period: { integer: true }, fast: { integer: true } },
+        series: {
+          fastMa: { sma: { period: { param: "fast" } } },
+          zz: "fastMa",
+          a: { previous: "zz" },
+        },
+        entry: { long: { crossesAbove: ["close", "a"] } },
+      };
+      const run = newRun({ request: { ...request(), strategy: definition } });
+      await store.createRun(run);
+      const got = await store.getRun(run.runId);
+      expect(got?.strategy).toBe("my-cross");
+      expect(got?.request).toEqual(run.request);
+      const stored = (got!.request as { strategy: typeof definition }).strategy;
+      expect(JSON.stringify(stored)).toBe(JSON.stringify(definition));
+      expect((await store.listRuns({ limit: 10, offset: 0 })).runs[0].request).toEqual(run.request);
+
+      const { name: _, ...unnamed } = definition;
+      const anonymous = newRun({ request: { ...request(), strategy: unnamed } });
+      await store.createRun(anonymous);
+      expect((await store.getRun(anonymous.runId))?.strategy).toBe("custom");
+
+      const rejected = newRunId();
+      await store.rejectRun(rejected, "backtest", { strategy: definition }, "bad grid");
+      const refused = await store.getRun(rejected);
+      expect(refused?.strategy).toBe("my-cross");
+      expect(JSON.stringify(refused?.request)).toBe(JSON.stringify({ strategy: definition }));
+    });
+
     it("marks a queued run running once", async () => {
       const run = newRun();
       await store.createRun(run);

@@ -35,6 +35,37 @@ const SWEEP = {
   label: "dashboard: SMA crossover sweep",
 };
 
+/**
+ * A definition whose name and description are markup: the page must show them as characters.
+ * Had either become HTML, `pwned` would be set (the page's CSP blocks inline scripts, not an
+ * element the page itself inserts with a handler, so the test looks at the elements too).
+ */
+const MARKUP_DEFINITION = {
+  name: "<script>globalThis.pwned = 1</script>",
+  description: '<img src="x" onerror="globalThis.pwned = 2"> and <b>not bold</b>',
+  parameters: { fast: { integer: true, min: 1 }, slow: { integer: true, min: 2 } },
+  constraints: [{ left: "fast", op: "<", right: "slow" }],
+  entry: {
+    long: {
+      and: [
+        {
+          crossesAbove: [
+            { sma: { period: { param: "fast" } } },
+            { sma: { period: { param: "slow" } } },
+          ],
+        },
+        { not: { "<": [{ rsi: { period: 14 } }, 30] } },
+      ],
+    },
+  },
+  exit: {
+    long: { "<": ["close", { previous: { donchian: { period: 20, band: "lower" } } }] },
+  },
+  size: 0.5,
+  stopLoss: { atr: 14, multiple: 2 },
+  takeProfit: { percent: 6 },
+};
+
 interface Results {
   total: number;
   results: {
@@ -172,6 +203,7 @@ describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
     expect(requests.some((u) => u.includes(`/runs/events?token=${TOKEN}`))).toBe(true);
 
     const run = await getJson<{
+      definition: unknown;
       best: {
         params: Record<string, number>;
         stats: Record<string, number | string | null>;
@@ -229,6 +261,24 @@ describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
 
     // The trades of the best combination.
     expect(await page.locator("#trades-table tbody tr").count()).toBe(run.best.trades.length);
+
+    // The built-in's own definition: its rules as text, the best's values, its JSON.
+    const rule = (key: string) => page.locator(`#definition [data-key="${key}"] dd`).textContent();
+    expect(await rule("entry.long")).toBe("fastMa crosses above slowMa");
+    expect(await rule("entry.short")).toBe("fastMa crosses below slowMa");
+    expect(await rule("fastMa")).toBe("SMA(fast)");
+    const fastRow = page.locator('#definition-parameters tr[data-param="fast"] td');
+    expect(await fastRow.allTextContents()).toEqual([
+      "fast",
+      String(run.best.params.fast),
+      "integer, >= 1, <= 10000",
+    ]);
+    expect(await page.locator("#definition-parameters th").nth(1).textContent()).toBe(
+      "Best combination",
+    );
+    expect(await page.locator("#definition-json").textContent()).toBe(
+      JSON.stringify(run.definition, null, 2),
+    );
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-run.png"), fullPage: true });
     await page.locator("#charts").screenshot({ path: join(ARTIFACTS, "dashboard-charts.png") });
     await page.locator("#heatmap-section").screenshot({
@@ -249,6 +299,69 @@ describe.skipIf(!hasChromium)("the dashboard in chromium", () => {
     expect(Number(await bestCell.getAttribute("data-value"))).toBe(run.best.stats.returnPct);
     expect(pageErrors).toEqual([]);
     lap("checked");
+  });
+
+  it("shows a submitted definition as text: its rules, values and JSON, markup literally", async () => {
+    const accepted = await postSigned(stack.url, SECRET, {
+      strategy: MARKUP_DEFINITION,
+      params: { fast: 10, slow: 30 },
+      data: { synthetic: { bars: 2_000, seed: 3 } },
+      label: "dashboard: a definition",
+    });
+    expect(accepted.status).toBe(202);
+    const runId = String(accepted.json.runId);
+    const run = await waitUntilFinal(stack.url, runId);
+    expect(run.definition).toEqual(MARKUP_DEFINITION);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url });
+    // Only the hash changes, so the last run's page is still there until this one is drawn.
+    await page.goto(`${stack.url}/#/runs/${runId}`);
+    await page.locator("main p.mono", { hasText: runId }).waitFor();
+    await page.locator("#definition").waitFor();
+
+    // The name and description are text: no element came from them, no handler ran.
+    expect(await page.locator("#definition-name").textContent()).toBe(MARKUP_DEFINITION.name);
+    expect(await page.locator("#definition-description").textContent()).toBe(
+      MARKUP_DEFINITION.description,
+    );
+    expect(await page.locator("#definition script, #definition img, #definition b").count()).toBe(
+      0,
+    );
+    expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
+
+    const rules = page.locator("#definition .rules > div");
+    expect(await rules.allInnerTexts()).toEqual([
+      "Long entry\nSMA(fast) crosses above SMA(slow) and not (RSI(14) < 30)",
+      "Long exit\nclose < lower Donchian(20) 1 bar ago",
+    ]);
+    const values = await page.locator("#definition-parameters tbody tr").allInnerTexts();
+    expect(values.map((row) => row.split("\t"))).toEqual([
+      ["fast", "10", "integer, >= 1"],
+      ["slow", "30", "integer, >= 2"],
+    ]);
+    expect(await page.locator("#definition-orders dd").allTextContents()).toEqual([
+      "50% of available margin",
+      "2 × ATR(14) from the signal bar's close",
+      "6% from the signal bar's close",
+    ]);
+
+    // The JSON, folded until asked for, and copied as it is.
+    const json = page.locator("#definition-json");
+    expect(await json.isVisible()).toBe(false);
+    await page.click("#definition-raw summary");
+    expect(await json.isVisible()).toBe(true);
+    expect(JSON.parse((await json.textContent()) ?? "")).toEqual(MARKUP_DEFINITION);
+    await page.click("#copy-definition");
+    await page.locator("#definition-raw [role=status]", { hasText: "Copied." }).waitFor();
+    const copied = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    expect(JSON.parse(copied)).toEqual(MARKUP_DEFINITION);
+    await page
+      .locator("#definition")
+      .screenshot({ path: join(ARTIFACTS, "dashboard-definition.png") });
+    expect(pageErrors).toEqual([]);
   });
 
   it("shows a failed run's error", async () => {

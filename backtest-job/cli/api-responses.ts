@@ -16,6 +16,11 @@ export const RunViewSchema = z.looseObject({
   runId: z.string(),
   status: z.string(),
   strategy: z.string(),
+  /**
+   * Newer APIs give the strategy as a definition (docs/strategy-definitions.md): a JSON
+   * object, or null when there is none. Passed through as it came, for `--json` and display.
+   */
+  definition: z.record(z.string(), z.unknown()).nullable().optional(),
   label: z.string().nullable(),
   /** Newer APIs say where the bars came from and what ranks the combinations. */
   dataSource: z.looseObject({ kind: z.string(), detail: z.string() }).optional(),

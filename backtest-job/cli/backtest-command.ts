@@ -1,6 +1,5 @@
 // `zixly backtest`: one strategy, one parameter set, one data set; prints stats and trades.
 import { backtestContext, runBacktest } from "../engine/backtest.ts";
-import { getStrategy } from "../engine/strategies/index.ts";
 import { parseParams } from "../engine/strategy.ts";
 import { COMMON_FLAGS, parseFlags } from "./args.ts";
 import { backtestReport } from "./backtest-report.ts";
@@ -11,12 +10,19 @@ import { jsonFlag, requireFlag } from "./flag-values.ts";
 import { backtestJson, jsonText } from "./json-output.ts";
 import { loadBars } from "./load-bars.ts";
 import { OPTION_FLAGS, optionsFromFlags } from "./option-flags.ts";
+import { STRATEGY_FILE_FLAG, strategyFromFlags } from "./strategy-flags.ts";
 import { usage } from "./usage.ts";
 
-const FLAGS = { ...COMMON_FLAGS, ...OPTION_FLAGS, params: { type: "string" } } as const;
+const FLAGS = {
+  ...COMMON_FLAGS,
+  ...STRATEGY_FILE_FLAG,
+  ...OPTION_FLAGS,
+  params: { type: "string" },
+} as const;
 
 /**
- * Runs `backtest` with the words after the command name; returns the exit code.
+ * Runs `backtest` with the words after the command name; returns the exit code. The strategy
+ * is `--strategy NAME` or a definition in `--strategy-file FILE`.
  * Throws BadInput or an engine error for bad input (main maps it to exit 2).
  * @example backtestCommand(["--data", "synthetic:300:1", "--strategy", "sma-crossover",
  *   "--params", '{"fast":5,"slow":20}', "--json"], io)
@@ -28,11 +34,10 @@ export async function backtestCommand(args: string[], io: CliIo): Promise<number
     return EXIT.ok;
   }
   const dataSpec = requireFlag("backtest", "--data", flags.data);
-  const strategyName = requireFlag("backtest", "--strategy", flags.strategy);
   const paramsText = requireFlag("backtest", "--params", flags.params);
 
   // Everything that needs no data is checked first, so a typo fails before a big file loads.
-  const strategy = getStrategy(strategyName);
+  const { strategy } = strategyFromFlags("backtest", flags);
   const rawParams = jsonFlag("--params", paramsText);
   const params = blame("--params", () => parseParams(strategy, rawParams));
   const options = optionsFromFlags(flags);

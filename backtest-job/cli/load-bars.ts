@@ -16,6 +16,12 @@ const READ_FAILURES: Record<string, string> = {
   EPERM: "permission denied",
 };
 
+/** Why reading a file failed, in a few words: "no such file", or the errno code. */
+export function readFailure(error: unknown): string {
+  const code = String((error as NodeJS.ErrnoException).code ?? "");
+  return READ_FAILURES[code] ?? (code || String(error));
+}
+
 /**
  * Loads `--data`: `synthetic:2500:42` gives 2500 business-day bars from seed 42 (see
  * syntheticBars); anything else is a CSV path, parsed by parseCsv.
@@ -27,9 +33,7 @@ export async function loadBars(spec: string): Promise<Bars> {
   try {
     text = await readFile(spec, "utf8");
   } catch (error) {
-    const code = String((error as NodeJS.ErrnoException).code ?? "");
-    const reason = READ_FAILURES[code] ?? (code || String(error));
-    throw new BadInput(`--data: cannot read "${spec}": ${reason}`, { cause: error });
+    throw new BadInput(`--data: cannot read "${spec}": ${readFailure(error)}`, { cause: error });
   }
   return blame("--data", () => parseCsv(text));
 }

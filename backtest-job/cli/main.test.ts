@@ -66,7 +66,7 @@ describe("bad input exits 2 with one line naming what and where", () => {
     [
       "missing --strategy",
       () => ["backtest", ...DATA, ...PARAMS],
-      /missing required flag --strategy$/,
+      /^error: backtest: missing required flag --strategy or --strategy-file$/,
     ],
     ["missing --params", () => ["backtest", ...DATA, ...SMA], /missing required flag --params$/],
     [

@@ -3,6 +3,27 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type FakeApi, fakeApi, RUN_ID, runView } from "./test-support/fake-api.ts";
 import { runCli } from "./test-support/run-cli.ts";
 
+/** language.md's full example: a crossover with a Donchian exit, an ATR stop and a target. */
+const SMA_CROSS_ATR_STOP = {
+  name: "sma-cross-atr-stop",
+  parameters: { fast: { integer: true, min: 1 }, slow: { integer: true, min: 2 } },
+  constraints: [{ left: "fast", op: "<", right: "slow" }],
+  entry: {
+    long: {
+      crossesAbove: [
+        { sma: { period: { param: "fast" } } },
+        { sma: { period: { param: "slow" } } },
+      ],
+    },
+  },
+  exit: {
+    long: { "<": ["close", { previous: { donchian: { period: 20, band: "lower" } } }] },
+  },
+  size: 0.5,
+  stopLoss: { atr: 14, multiple: 2 },
+  takeProfit: { percent: 6 },
+};
+
 /** `name  value` lines as a map; indented names (the best's statistics) keep their indent. */
 function pairs(text: string): Map<string, string> {
   return new Map(
@@ -109,6 +130,41 @@ describe("zixly run", () => {
     const { code, stdout } = await runCli(["run", "--json", RUN_ID, "--url", api.url]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual(runView());
+  });
+
+  it("prints the run's definition after the details, its rules as text", async () => {
+    api = await fakeApi(() => ({ json: runView({ definition: SMA_CROSS_ATR_STOP }) }));
+    const { code, stdout } = await runCli(["run", RUN_ID, "--url", api.url]);
+    expect(code).toBe(0);
+    const [details, definition] = stdout.split("\n\n");
+    expect(pairs(details).get("best")).toBe("#3 fast=10 slow=20");
+    expect(definition).toBe(
+      [
+        "definition   sma-cross-atr-stop",
+        "entry.long   SMA(fast) crosses above SMA(slow)",
+        "exit.long    close < lower Donchian(20) 1 bar ago",
+        "param.fast   10  (integer, >= 1)",
+        "param.slow   20  (integer, >= 2)",
+        "constraints  fast < slow",
+        "size         50% of available margin",
+        "stopLoss     2 × ATR(14) from the signal bar's close",
+        "takeProfit   6% from the signal bar's close",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("--json prints the definition unchanged", async () => {
+    api = await fakeApi(() => ({ json: runView({ definition: SMA_CROSS_ATR_STOP }) }));
+    const { stdout } = await runCli(["run", "--json", RUN_ID, "--url", api.url]);
+    expect(JSON.parse(stdout).definition).toEqual(SMA_CROSS_ATR_STOP);
+  });
+
+  it("a run without a definition (stored before runs kept one) prints no definition", async () => {
+    api = await fakeApi(() => ({ json: runView() }));
+    const { stdout } = await runCli(["run", RUN_ID, "--url", api.url]);
+    expect(stdout).not.toContain("\n\n");
+    expect(stdout).not.toMatch(/^definition/m);
   });
 
   it("an unknown run exits 2 naming it", async () => {

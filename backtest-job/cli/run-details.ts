@@ -1,5 +1,6 @@
 // A run as `name  value` lines: what `zixly run` and `zixly watch` print for humans.
 import type { RunView } from "./api-responses.ts";
+import { definitionDetails } from "./definition-details.ts";
 import {
   formatDuration,
   formatInstant,
@@ -12,7 +13,8 @@ import { MAIN_STATS } from "./results-table.ts";
 
 /**
  * Status, progress, times and error, then the best combination's params and its
- * {@link MAIN_STATS}; `now` gives a running run its duration so far.
+ * {@link MAIN_STATS}; `now` gives a running run its duration so far. After a blank line, the
+ * run's strategy definition when the API sends one.
  */
 export function runDetails(run: RunView, now: number): string {
   const pairs: [string, string][] = [
@@ -42,5 +44,6 @@ export function runDetails(run: RunView, now: number): string {
     pairs.push(["best", `#${run.best.comboIndex} ${formatParams(run.best.params)}`]);
     for (const stat of MAIN_STATS) pairs.push([`  ${stat}`, formatStat(run.best.stats[stat])]);
   }
-  return formatKeyValues(pairs);
+  const definition = definitionDetails(run.definition, run.best?.params);
+  return definition ? `${formatKeyValues(pairs)}\n${definition}` : formatKeyValues(pairs);
 }

@@ -11,11 +11,13 @@ import { EXIT } from "./exit-code.ts";
 import { positiveIntegerFlag, requireFlag } from "./flag-values.ts";
 import { followRun } from "./follow-run.ts";
 import { resultsTable } from "./results-table.ts";
+import { readStrategyFile, STRATEGY_FILE_FLAG } from "./strategy-flags.ts";
 
 const FLAGS = {
   url: { type: "string" },
   secret: { type: "string" },
   request: { type: "string" },
+  ...STRATEGY_FILE_FLAG,
   token: { type: "string" },
   top: { type: "string" },
   "no-wait": { type: "boolean" },
@@ -45,7 +47,8 @@ async function recorded<T>(get: () => Promise<T>, deadline: number, pauseMs: num
 }
 
 /**
- * Sends `--request FILE` to `--url`, signed with `--secret` (Standard Webhooks), then polls
+ * Sends `--request FILE` to `--url`, signed with `--secret` (Standard Webhooks), its strategy
+ * replaced by the definition in `--strategy-file` when given (checked here first), then polls
  * the run's status URL until it finishes and prints its best rows. Exit 0 when the run
  * succeeded, 1 when it failed, 2 for bad input or a refused request.
  */
@@ -58,12 +61,23 @@ export async function submitCommand(args: string[], io: CliIo): Promise<number> 
   const timeoutMs =
     (flags.timeout === undefined ? 600 : positiveIntegerFlag("--timeout", flags.timeout)) * 1000;
   if (!secret.startsWith("whsec_")) throw new BadInput("--secret: must start with whsec_");
-  let body: string;
+  // Checked before the request is read, so that a bad definition is named before anything else.
+  const definition =
+    flags["strategy-file"] === undefined ? undefined : readStrategyFile(flags["strategy-file"]).ref;
+  let request: unknown;
   try {
-    body = JSON.stringify(JSON.parse(readFileSync(file, "utf8")));
+    request = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     throw new BadInput(`--request: cannot read "${file}" as JSON: ${(error as Error).message}`);
   }
+  if (definition !== undefined) {
+    if (typeof request !== "object" || request === null || Array.isArray(request)) {
+      throw new BadInput(`--request: "${file}" is not a JSON object`);
+    }
+    // The file's definition takes the place of whatever strategy the request names.
+    request = { ...request, strategy: definition };
+  }
+  const body = JSON.stringify(request);
   const id = `msg_${randomUUID()}`;
   const now = new Date();
   const response = await fetch(url, {

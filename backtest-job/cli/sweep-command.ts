@@ -2,7 +2,6 @@
 import { availableParallelism } from "node:os";
 import { backtestContext } from "../engine/backtest.ts";
 import { parseShard, planSweep, type Shard, shardSize } from "../engine/grid.ts";
-import { getStrategy } from "../engine/strategies/index.ts";
 import { isSummaryStat, SUMMARY_STATS, type SummaryStat } from "../engine/summary.ts";
 import { runSweep } from "../sweep-pool.ts";
 import { defaultWorkers } from "../worker-count.ts";
@@ -15,11 +14,13 @@ import { jsonText, sweepJson } from "./json-output.ts";
 import { loadBars } from "./load-bars.ts";
 import { OPTION_FLAGS, optionsFromFlags } from "./option-flags.ts";
 import { progressBar } from "./progress-bar.ts";
+import { STRATEGY_FILE_FLAG, strategyFromFlags } from "./strategy-flags.ts";
 import { sweepReport } from "./sweep-report.ts";
 import { usage } from "./usage.ts";
 
 const FLAGS = {
   ...COMMON_FLAGS,
+  ...STRATEGY_FILE_FLAG,
   ...OPTION_FLAGS,
   grid: { type: "string" },
   top: { type: "string" },
@@ -34,7 +35,8 @@ export const DEFAULT_TOP = 10;
 export const DEFAULT_SORT: SummaryStat = "sharpeRatio";
 
 /**
- * Runs `sweep` with the words after the command name; returns the exit code.
+ * Runs `sweep` with the words after the command name; returns the exit code. The strategy is
+ * `--strategy NAME` or a definition in `--strategy-file FILE`.
  * Progress goes to stderr, and only on a terminal, so stdout stays one clean document.
  * @example sweepCommand(["--data", "synthetic:2500:42", "--strategy", "sma-crossover",
  *   "--grid", '{"fast":[5,10],"slow":{"from":20,"to":60,"step":10}}', "--json"], io)
@@ -46,10 +48,9 @@ export async function sweepCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const dataSpec = requireFlag("sweep", "--data", flags.data);
-  const strategyName = requireFlag("sweep", "--strategy", flags.strategy);
   const gridText = requireFlag("sweep", "--grid", flags.grid);
 
-  const strategy = getStrategy(strategyName);
+  const { strategy, ref } = strategyFromFlags("sweep", flags);
   const grid = jsonFlag("--grid", gridText);
   // runSweep plans the grid too, but its errors cannot say which flag was at fault, and
   // planning costs little next to the sweep itself.
@@ -73,7 +74,8 @@ export async function sweepCommand(args: string[], io: CliIo): Promise<number> {
   try {
     outcome = await runSweep({
       bars,
-      strategy: strategy.name,
+      // The definition itself, for a --strategy-file: each worker thread compiles it.
+      strategy: ref,
       grid,
       options,
       shard,

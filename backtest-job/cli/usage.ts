@@ -20,9 +20,10 @@ export function usage(): string {
   return `zixly: backtest a trading strategy, sweep a grid of its parameters, or follow runs.
 
 usage:
-  zixly backtest --data DATA --strategy NAME --params JSON [options]
-  zixly sweep --data DATA --strategy NAME --grid JSON [sweep options] [options]
-  zixly submit --url URL --secret whsec_... --request FILE [--token T] [--top N] [--no-wait] [--json]
+  zixly backtest --data DATA STRATEGY --params JSON [options]
+  zixly sweep --data DATA STRATEGY --grid JSON [sweep options] [options]
+  zixly submit --url URL --secret whsec_... --request FILE [--strategy-file FILE]
+               [--token T] [--top N] [--no-wait] [--json]
   zixly runs [--status S] [--limit N] [--offset N] [api options]
   zixly run ID [api options]
   zixly results ID [--sort STAT] [--order asc|desc] [--limit N] [--offset N] [api options]
@@ -35,6 +36,12 @@ data:
                                low, close and optionally volume columns
   --data synthetic:BARS:SEED   BARS seeded synthetic daily bars instead of a file,
                                for example synthetic:2500:42
+
+strategy (one of):
+  --strategy NAME              a built-in strategy, listed below
+  --strategy-file FILE         a strategy definition as JSON: indicators, entry and
+                               exit rules, size, stops, and parameters for the grid;
+                               see docs/strategy-definitions.md and examples/
 
 backtest:
   --params JSON      one value per parameter, for example '{"fast":10,"slow":20}'
@@ -65,8 +72,8 @@ ${strategies}
 submit:
   sends FILE (a BacktestRequest, see examples/) to a webhook URL, signed with the
   source's Standard Webhooks secret, follows the run with a progress bar and prints
-  its best rows; --token is the API's bearer token (or ZIXLY_TOKEN), --no-wait
-  prints the status URL
+  its best rows; --strategy-file puts its definition in the request's strategy,
+  --token is the API's bearer token (or ZIXLY_TOKEN), --no-wait prints the status URL
 
 api options (runs, run, results, watch read the runs API):
   --url BASE         the API's base URL (default ZIXLY_URL, else ${DEFAULT_API_URL})

@@ -8,6 +8,7 @@ import {
   type BacktestOptionsInput,
   BacktestOptionsSchema,
 } from "./options.ts";
+import { ALL_IN } from "./order-rules.ts";
 import { signalBuffer } from "./signals.ts";
 import { simulate } from "./simulate.ts";
 import { computeStats, type Stats } from "./stats.ts";
@@ -59,7 +60,8 @@ export function runBacktest(
   const options = parseOptions(rawOptions);
   const signals = signalBuffer(ctx.bars.length);
   const start = Math.min(strategy.signals(ctx.indicators, params, signals) + 1, ctx.bars.length);
-  const sim = simulate(ctx.bars, signals, start, options);
+  const rules = strategy.orders?.(ctx.indicators, params) ?? ALL_IN;
+  const sim = simulate(ctx.bars, signals, start, options, rules);
   const stats = computeStats({
     bars: ctx.bars,
     calendar: ctx.calendar,

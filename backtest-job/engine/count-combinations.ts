@@ -3,8 +3,8 @@ import type { Constraint, Params } from "./strategy.ts";
 
 /**
  * How many combinations of `axes` (one array of values per name in `names`, duplicates
- * counted as enumeration counts them) satisfy every `a < b` constraint, or undefined when
- * the constraints form a cycle, which this does not count.
+ * counted as enumeration counts them) satisfy every `a < b` (or `a <= b`, `orEqual`)
+ * constraint, or undefined when the constraints form a cycle, which this does not count.
  *
  * Parameters no constraint mentions multiply in. The constraints connect the rest into
  * groups; a group whose constraints form a tree (one pair, a chain a < b < c, a star) is
@@ -42,13 +42,18 @@ export function countByArithmetic(
   return count;
 }
 
-/** A constraint `left < right` between parameter indices. */
+/** A constraint `left < right` (`left <= right` if `orEqual`) between parameter indices. */
 interface Edge {
   readonly left: number;
   readonly right: number;
+  readonly orEqual: boolean;
 }
 
-/** The constraints as index pairs without repeats, or "never" if one is `a < a`. */
+/**
+ * The constraints as index pairs without repeats, or "never" if one is `a < a`. `a < b`
+ * and `a <= b` together are the one edge `a < b`, which implies the other; `a <= a` always
+ * holds and is no edge.
+ */
 function distinctEdges(
   constraints: readonly Constraint<Params>[],
   names: readonly string[],
@@ -61,8 +66,14 @@ function distinctEdges(
       // A strategy bug, not a bad request: its constraint names a parameter it lacks.
       throw new Error(`constraint "${c.message}" names a parameter outside ${names.join(", ")}`);
     }
-    if (left === right) return "never";
-    edges.set(`${left}<${right}`, { left, right });
+    const orEqual = c.orEqual === true;
+    if (left === right) {
+      if (orEqual) continue;
+      return "never";
+    }
+    const key = `${left}<${right}`;
+    if (edges.get(key)?.orEqual === false) continue;
+    edges.set(key, { left, right, orEqual });
   }
   return [...edges.values()];
 }
@@ -102,7 +113,14 @@ function countTree(tree: Tree, sorted: readonly Float64Array[]): number {
     const child = tree.order[k];
     const { edge, parent } = tree.up.get(child)!;
     const childBelow = edge.left === child;
-    multiplyBy(weight.get(parent)!, sorted[parent], weight.get(child)!, sorted[child], childBelow);
+    multiplyBy(
+      weight.get(parent)!,
+      sorted[parent],
+      weight.get(child)!,
+      sorted[child],
+      childBelow,
+      edge.orEqual,
+    );
   }
   let total = 0;
   for (const w of weight.get(tree.order[0])!) total += w;
@@ -111,8 +129,9 @@ function countTree(tree: Tree, sorted: readonly Float64Array[]): number {
 
 /**
  * Multiplies each parent value's weight by the summed weight of the child values it may
- * pair with: those strictly below it if `childBelow` (child < parent), else strictly above.
- * Both value arrays are sorted, so one pointer walks the child's values once.
+ * pair with: those below it if `childBelow` (child < parent), else those above it; equal
+ * values pair too when `orEqual`. Both value arrays are sorted, so one pointer walks the
+ * child's values once.
  */
 function multiplyBy(
   parentWeight: Float64Array,
@@ -120,19 +139,23 @@ function multiplyBy(
   childWeight: Float64Array,
   childValues: Float64Array,
   childBelow: boolean,
+  orEqual: boolean,
 ): void {
   let all = 0;
   for (const w of childWeight) all += w;
+  // One pointer walks past the child values below x (and equal to it when walkEqual): the
+  // ones that pair with x if the child is below (child < x, or <= x), else the ones that
+  // do not (child <= x fails parent < child, child < x fails parent <= child).
+  const walkEqual = childBelow === orEqual;
   let j = 0;
-  let below = 0; // summed weight of child values < parentValues[i] (or <= when !childBelow)
+  let walked = 0; // summed weight of the child values walked past
   for (let i = 0; i < parentValues.length; i++) {
     const x = parentValues[i];
-    if (childBelow) {
-      while (j < childValues.length && childValues[j] < x) below += childWeight[j++];
-      parentWeight[i] *= below;
+    if (walkEqual) {
+      while (j < childValues.length && childValues[j] <= x) walked += childWeight[j++];
     } else {
-      while (j < childValues.length && childValues[j] <= x) below += childWeight[j++];
-      parentWeight[i] *= all - below;
+      while (j < childValues.length && childValues[j] < x) walked += childWeight[j++];
     }
+    parentWeight[i] *= childBelow ? walked : all - walked;
   }
 }

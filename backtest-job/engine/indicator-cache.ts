@@ -1,6 +1,7 @@
 // Indicator series over one data set, memoised per period within a byte budget.
 import type { Bars } from "./bars.ts";
 import {
+  atr,
   bandsInto,
   checkStdDev,
   donchian,
@@ -39,6 +40,7 @@ const EMA = 1;
 const RSI = 2;
 const DONCHIAN = 3;
 const DEVIATION = 4;
+const ATR = 5;
 
 interface Entry {
   readonly value: Float64Array | Channel;
@@ -46,7 +48,7 @@ interface Entry {
 }
 
 /**
- * Indicators of `bars`. Series of one period (SMA, EMA, RSI, Donchian, the rolling
+ * Indicators of `bars`. Series of one period (SMA, EMA, RSI, ATR, Donchian, the rolling
  * deviation under Bollinger bands) are memoised, least recently used first out once they
  * pass `maxBytes`; the lines that depend on a whole combination (Bollinger bands, MACD)
  * are formed in scratch buffers that every call reuses, so memory stays bounded whatever
@@ -113,6 +115,12 @@ export class IndicatorCache {
 
   donchian(period: number): Channel {
     return this.#get(DONCHIAN, period, () => donchian(this.bars.high, this.bars.low, period));
+  }
+
+  atr(period: number): Float64Array {
+    return this.#get(ATR, period, () =>
+      atr(this.bars.high, this.bars.low, this.bars.close, period),
+    );
   }
 
   /** Bollinger bands: the cached SMA and deviation of `period`, the bands in scratch lines. */

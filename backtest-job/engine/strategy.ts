@@ -1,7 +1,9 @@
 // The contract every strategy implements: parameters as a zod schema, signals as bits.
 import { z } from "zod";
+import type { Definition } from "./definition/schema.ts";
 import { InvalidParams } from "./errors.ts";
 import type { IndicatorCache } from "./indicator-cache.ts";
+import type { OrderRules } from "./order-rules.ts";
 import type { SignalBuffer } from "./signals.ts";
 
 /** One combination of parameter values, keyed by parameter name. */
@@ -21,6 +23,8 @@ export interface Constraint<P> {
   readonly path: string;
   /** Whether one combination satisfies the rule. */
   readonly holds: (p: P) => boolean;
+  /** `left <= right` instead of `left < right`: count-combinations.ts counts both exactly. */
+  readonly orEqual?: boolean;
 }
 
 /**
@@ -34,6 +38,19 @@ export function lessThan<P extends Params>(
   message = `${left} must be less than ${right}`,
 ): Constraint<P> {
   return { left, right, message, path: left, holds: (p) => p[left] < p[right] };
+}
+
+/**
+ * The constraint `left <= right`, about `left`.
+ *
+ * @example atMost<{ exit: number; entry: number }>("exit", "entry") // "exit must not exceed entry"
+ */
+export function atMost<P extends Params>(
+  left: keyof P & string,
+  right: keyof P & string,
+  message = `${left} must not exceed ${right}`,
+): Constraint<P> {
+  return { left, right, message, path: left, holds: (p) => p[left] <= p[right], orEqual: true };
 }
 
 /** A trading strategy the engine can backtest and sweep. */
@@ -51,6 +68,14 @@ export interface Strategy<P extends Params = Params> {
    * only signals at bars from there on count. A signal at bar i may read data up to bar i.
    */
   signals(ind: IndicatorCache, params: P, out: SignalBuffer): number;
+  /**
+   * How entries are sized and bracketed for `params`; absent means {@link ALL_IN}. Series
+   * (an ATR) come from `ind`, and an indicator used here must count in the warm-up that
+   * {@link signals} returns, as backtesting.py counts every indicator of a strategy.
+   */
+  orders?(ind: IndicatorCache, params: P): OrderRules;
+  /** The strategy as a definition in the JSON language (definition/), shown to users. */
+  readonly definition?: Definition;
 }
 
 /** A strategy whose parameter type is erased, as kept in the registry. */

@@ -4,8 +4,16 @@
 import type { Bars } from "./bars.ts";
 import type { Calendar } from "./calendar.ts";
 import type { BacktestOptions } from "./options.ts";
+import {
+  ALL_IN,
+  bracketBar,
+  bracketExit,
+  type OrderRules,
+  stopLossPrice,
+  takeProfitPrice,
+} from "./order-rules.ts";
 import { NO_ORDER, orderTable, positionSlot, type SignalBuffer } from "./signals.ts";
-import { allInUnits } from "./simulate.ts";
+import { entryUnits } from "./simulate.ts";
 import { SUMMARY_STATS } from "./summary.ts";
 import { TradeTally } from "./trade-tally.ts";
 
@@ -38,13 +46,16 @@ export function kernelSetup(bars: Bars, calendar: Calendar, options: BacktestOpt
 }
 
 /**
- * Simulates the `signals` from bar `start` and writes the summary statistics, in
- * SUMMARY_STATS order, to `out` from `offset`. Allocates nothing, per bar or per call.
+ * Simulates the `signals` from bar `start`, with entries sized and bracketed by `rules`,
+ * and writes the summary statistics, in SUMMARY_STATS order, to `out` from `offset`.
+ * Allocates nothing, per bar or per call.
  *
  * Bars between events only mark equity, so they run in a tight inner loop that V8 keeps in
  * registers; fills, trade accounting and finalize_trades happen in the outer loop, once
  * per event. Returns false, writing nothing, when the account is ruined: that rare path is
- * left to the full simulation, whose statistics handle the zeroed equity tail.
+ * left to the full simulation, whose statistics handle the zeroed equity tail. A trade's
+ * stop-loss and take-profit are found by one scan of its bars when it opens, so the bar
+ * they close it on is one more event and the marking loop stays as tight as all-in.
  */
 export function kernelSummary(
   setup: KernelSetup,
@@ -52,9 +63,12 @@ export function kernelSummary(
   start: number,
   out: Float64Array,
   offset: number,
+  rules: OrderRules = ALL_IN,
 ): boolean {
   const { bars, calendar, options, orders, tally } = setup;
   const open = bars.open;
+  const high = bars.high;
+  const low = bars.low;
   const close = bars.close;
   const periodEnd = calendar.periodEnd;
   const n = bars.length;
@@ -63,6 +77,8 @@ export function kernelSummary(
   const evCount = signals.count;
   const commission = options.commission;
   const tradeOnClose = options.tradeOnClose;
+  const size = rules.size;
+  const bracketed = rules.stopLoss !== undefined || rules.takeProfit !== undefined;
   // Unary plus types the cash as a double: a small-integer cash would otherwise give the
   // running figures a boxed representation in V8, allocating on every bar.
   const cash0 = +options.cash;
@@ -75,6 +91,11 @@ export function kernelSummary(
   let entryPrice = 0;
   let entryBar = -1;
   let entryCommission = 0;
+  // The open trade's stop-loss and take-profit (NaN for none), and the bar they close it on
+  // (n: never, or no trade).
+  let stopLoss = Number.NaN;
+  let takeProfit = Number.NaN;
+  let exitBar = n;
   let equity = cash0;
   let peak = cash0;
   let maxDrawdown = 0;
@@ -104,8 +125,12 @@ export function kernelSummary(
     const fillBar = e < evCount ? evBars[e] + 1 : n;
     let stop = Math.min(fillBar, finalizeBar);
     if (firstPeriodBar < stop) stop = firstPeriodBar;
+    if (exitBar < stop) stop = exitBar;
+    // Equity is marked with backtesting.py's arithmetic, `cash + (close * size - size *
+    // entry)`, so a tie with the peak falls as it does there (drawdown periods start at it).
+    const basis = units * entryPrice;
     for (; i < stop; i++) {
-      equity = cash + units * (close[i] - entryPrice);
+      equity = cash + (close[i] * units - basis);
       if (equity > peak) {
         peak = equity;
         ddFloor = peak * (1 - maxDrawdown);
@@ -135,29 +160,48 @@ export function kernelSummary(
         // Market orders fill at this bar's open, or at the signal bar's close.
         const price = tradeOnClose ? close[i - 1] : open[i];
         const bar = tradeOnClose ? i - 1 : i;
-        // A reversal closes the open trade first, at the same fill price.
+        // A reversal closes the open trade first, at the same fill price, and cancels its
+        // stop-loss and take-profit.
         if (units !== 0 && (units > 0 ? 1 : -1) !== target) {
           const exitCommission = Math.abs(units) * price * commission;
           cash += units * (price - entryPrice) - exitCommission;
           tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, bar);
           units = 0;
+          exitBar = n;
         }
         if (target !== 0 && units === 0) {
-          const size = allInUnits(cash, price, commission);
-          if (size > 0) {
-            units = target * size;
+          const bought = entryUnits(cash, price, commission, size);
+          if (bought > 0) {
+            units = target * bought;
             entryPrice = price;
             entryBar = bar;
-            entryCommission = size * price * commission;
+            entryCommission = bought * price * commission;
             cash -= entryCommission;
+            if (bracketed) {
+              // Levels from the signal bar's close; the bracket meets this very bar's range
+              // (backtesting.py re-processes it after a market entry, its issue 119).
+              stopLoss = stopLossPrice(rules, target, close, i - 1);
+              takeProfit = takeProfitPrice(rules, target, close, i - 1);
+              exitBar = bracketBar(high, low, i, n, units, stopLoss, takeProfit);
+            }
           }
         }
       }
     }
+    if (i === exitBar) {
+      // The stop-loss or take-profit fills on this bar (order-rules.ts `bracketExit`), after
+      // any market order, which sits ahead of it in backtesting.py's queue.
+      exitBar = n;
+      const price = bracketExit(open, high, low, i, units, stopLoss, takeProfit);
+      const exitCommission = Math.abs(units) * price * commission;
+      cash += units * (price - entryPrice) - exitCommission;
+      tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, i);
+      units = 0;
+    }
     if (i === finalizeBar) {
       finalizeBar = n;
       // backtesting.py marks the last bar and checks for ruin before it finalizes.
-      if (cash + units * (close[i] - entryPrice) <= 0) return false;
+      if (cash + (close[i] * units - units * entryPrice) <= 0) return false;
       // Its finalize re-runs the broker on the last bar with that bar's prices: fills at
       // the last open, or under trade-on-close at the previous close (bar i - 1). The close
       // of the open trade comes first, then the order of a signal on the last bar, decided
@@ -171,22 +215,35 @@ export function kernelSummary(
         cash += units * (price - entryPrice) - exitCommission;
         tally.add(units, entryPrice, price, entryCommission, exitCommission, entryBar, bar);
         units = 0;
+        exitBar = n;
       }
       if (target !== NO_ORDER && target !== 0) {
-        const size = allInUnits(cash, price, commission);
-        if (size > 0) {
-          units = target * size;
+        const bought = entryUnits(cash, price, commission, size);
+        if (bought > 0) {
+          units = target * bought;
           entryPrice = price;
           entryBar = bar;
-          entryCommission = size * price * commission;
+          entryCommission = bought * price * commission;
           cash -= entryCommission;
+          if (bracketed) {
+            // The re-run re-processes the new trade's bracket against the last bar too.
+            stopLoss = stopLossPrice(rules, target, close, i);
+            takeProfit = takeProfitPrice(rules, target, close, i);
+            const exit = bracketExit(open, high, low, i, units, stopLoss, takeProfit);
+            if (!Number.isNaN(exit)) {
+              const exitCommission = Math.abs(units) * exit * commission;
+              cash += units * (exit - entryPrice) - exitCommission;
+              tally.add(units, entryPrice, exit, entryCommission, exitCommission, entryBar, i);
+              units = 0;
+            }
+          }
         }
       }
       // The inner loop then marks the last bar, and a ruin there takes the full path.
     }
     if (i === firstPeriodBar) {
       firstPeriodBar = n;
-      firstPeriodEquity = cash + units * (close[i] - entryPrice);
+      firstPeriodEquity = cash + (close[i] * units - units * entryPrice);
       prevPeriodEquity = firstPeriodEquity;
     }
   }

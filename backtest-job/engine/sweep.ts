@@ -2,6 +2,7 @@
 import { type BacktestContext, type BacktestResult, runBacktest } from "./backtest.ts";
 import { comboAt, comboInto, type SweepPlan } from "./grid.ts";
 import type { BacktestOptions } from "./options.ts";
+import { ALL_IN } from "./order-rules.ts";
 import { signalBuffer } from "./signals.ts";
 import { simulate } from "./simulate.ts";
 import { computeStats } from "./stats.ts";
@@ -40,8 +41,9 @@ export function sweepTable(
   for (let k = 0; k < indices.length; k++) {
     comboInto(plan, indices[k], params);
     const start = Math.min(plan.strategy.signals(indicators, params, signals) + 1, n);
-    if (!kernelSummary(setup, signals, start, stats, k * SUMMARY_WIDTH)) {
-      const full = computeStats({ ...ctx, ...simulate(bars, signals, start, options) });
+    const rules = plan.strategy.orders?.(indicators, params) ?? ALL_IN;
+    if (!kernelSummary(setup, signals, start, stats, k * SUMMARY_WIDTH, rules)) {
+      const full = computeStats({ ...ctx, ...simulate(bars, signals, start, options, rules) });
       for (let j = 0; j < SUMMARY_WIDTH; j++) stats[k * SUMMARY_WIDTH + j] = full[SUMMARY_STATS[j]];
     }
     if (onProgress && (k + 1) % progressEvery === 0) onProgress(k + 1, indices.length);

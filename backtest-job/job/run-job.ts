@@ -6,6 +6,7 @@ import {
   shardCompleted,
   shardFailed,
   shardProgress,
+  strategyName,
 } from "../../events/index.ts";
 import { createLogger, type Logger } from "../../platform/log.ts";
 import { inSpan } from "../../platform/tracing.ts";
@@ -101,7 +102,11 @@ async function runShard(
     const work = parseJobWork(env);
     backoffMs = work.publishBackoffMs;
     const { request } = work;
-    log.info("shard started", { strategy: request.strategy, data: Object.keys(request.data)[0] });
+    log.info("shard started", {
+      // The name, not a definition's whole JSON.
+      strategy: strategyName(request.strategy),
+      data: Object.keys(request.data)[0],
+    });
     const bars = await loadData(request.data, work);
     log.info("data loaded", { bars: bars.length });
 

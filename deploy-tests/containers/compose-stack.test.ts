@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comboAt, planSweep } from "../../backtest-job/engine/grid.ts";
-import { getStrategy } from "../../backtest-job/engine/strategies/index.ts";
+import { resolveStrategy } from "../../backtest-job/engine/strategies/index.ts";
 import { freePort } from "../../test-support/free-port.ts";
 import { signedHeaders } from "../../test-support/signed-webhook.ts";
 import { repoPath } from "../render.ts";
@@ -95,8 +95,9 @@ async function untilSucceeded(runId: string, timeoutMs: number): Promise<RunView
  * row's params the grid's combination at its index) and counted in Postgres itself.
  */
 async function expectEveryCombinationOnce(runId: string, raw: string, run: RunView): Promise<void> {
-  const request = JSON.parse(raw) as { strategy: string; params: unknown };
-  const plan = planSweep(getStrategy(request.strategy), request.params);
+  // An example's strategy is a built-in's name or a definition (examples/rules-sweep.json).
+  const request = JSON.parse(raw) as { strategy: string | object; params: unknown };
+  const plan = planSweep(resolveStrategy(request.strategy), request.params);
   expect(run.combinations).toBe(plan.count);
 
   const seen = new Set<number>();

@@ -1,4 +1,5 @@
 // The public shape of a run, as GET /runs/:id and GET /runs return it.
+import { STRATEGIES } from "../../backtest-job/engine/strategies/index.ts";
 import type { RunRecord } from "../../platform/ports.ts";
 
 /** A run for clients: status, progress, best combination and times. */
@@ -6,6 +7,12 @@ export interface RunView {
   runId: string;
   status: RunRecord["status"];
   strategy: string;
+  /**
+   * The strategy as a definition (docs/strategy-definitions.md): the one submitted for a
+   * custom run, the built-in's own for a named one; null when there is none (a rejected
+   * request that named an unknown strategy).
+   */
+  definition: unknown;
   label: string | null;
   /** Where the bars came from, for people: never the inline CSV, never a URL's query. */
   dataSource: DataSourceView;
@@ -57,6 +64,19 @@ export function dataSourceView(request: unknown): DataSourceView {
 }
 
 /**
+ * The definition a run ran: the request's own (kept in the order it came), or the named
+ * built-in's. The request is `unknown` because a rejected run keeps whatever arrived.
+ */
+export function definitionView(request: unknown): unknown {
+  const strategy = (request as { strategy?: unknown } | null)?.strategy;
+  if (typeof strategy === "object" && strategy !== null && !Array.isArray(strategy)) {
+    return strategy;
+  }
+  if (typeof strategy !== "string") return null;
+  return STRATEGIES.find((s) => s.name === strategy)?.definition ?? null;
+}
+
+/**
  * Builds the view. Progress counts stored rows, or the live count from running shards when
  * that is ahead; a succeeded run is complete by definition.
  */
@@ -70,6 +90,7 @@ export function runView(run: RunRecord, live?: { done: number; total: number }):
     runId: run.runId,
     status: run.status,
     strategy: run.strategy,
+    definition: definitionView(run.request),
     label: run.label,
     dataSource: dataSourceView(run.request),
     sort: run.sort,

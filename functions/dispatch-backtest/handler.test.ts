@@ -157,6 +157,21 @@ describe("handleRequested: the recount", () => {
     expect(launcher.launches).toHaveLength(0);
   });
 
+  it("fails a run whose definition the engine refuses, naming each path under strategy", async () => {
+    const runId = runIdFor("bad-definition");
+    const strategy = { entry: { long: { and: [{ "<": ["close", "nope"] }] } }, size: "all" };
+    await handleRequested(requestedEvent(runId, { request: { strategy, params: { x: 1 } } }), deps);
+    expect(await memory.getRun(runId)).toMatchObject({
+      status: "failed",
+      errorCode: "bad_input",
+      strategy: "custom",
+    });
+    expect((await memory.getRun(runId))?.error).toMatch(
+      /^strategy\.entry\.long\.and: needs at least 2 conditions; strategy\.size: /,
+    );
+    expect(launcher.launches).toHaveLength(0);
+  });
+
   it("leaves a run that an earlier delivery launched alone, whatever a later event claims", async () => {
     const runId = runIdFor("launched-then-forged");
     await handleRequested(requestedEvent(runId), deps);
@@ -194,6 +209,26 @@ describe("handleRequested", () => {
       label: "nightly sweep",
       traceparent: TRACEPARENT,
     });
+  });
+
+  it("launches a definition's run under its name, every shard carrying the definition", async () => {
+    const runId = runIdFor("definition");
+    const strategy = {
+      name: "dip",
+      parameters: { period: { integer: true } },
+      entry: { long: { "<": ["close", { sma: { period: { param: "period" } } }] } },
+    };
+    const request = { ...REQUEST, strategy, params: { period: [10, 20, 30] } };
+    await handleRequested(requestedEvent(runId, { combinations: 3, request }), deps);
+    const { shards } = launcher.launches[0];
+    expect(shards).toHaveLength(2);
+    for (const shard of shards) expect(shard.request.strategy).toEqual(strategy);
+    expect(await memory.getRun(runId)).toMatchObject({
+      status: "running",
+      strategy: "dip",
+      combinations: 3,
+    });
+    expect(warnings).toEqual([]);
   });
 
   it("uses the request's shard count", async () => {

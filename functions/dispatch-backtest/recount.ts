@@ -15,7 +15,7 @@ export type Recount =
 /**
  * Counts the valid combinations of `request`'s grid by arithmetic (milliseconds even for
  * millions), under the same limits as at ingest: at most `cap` combinations, a product at most
- * cartesianLimit(cap), a known strategy, at least one combination.
+ * cartesianLimit(cap), a known strategy or a valid definition, at least one combination.
  *
  * @example recountCombinations(event.data.request, config.MAX_COMBINATIONS)
  */
@@ -29,6 +29,15 @@ export function recountCombinations(request: BacktestRequest, cap: number): Reco
         ok: false,
         combinations: undefined,
         reason: counted.message.replace(/^grid/, "params"),
+      };
+    case "definition":
+      return {
+        ok: false,
+        combinations: undefined,
+        // Worded as ingest words it: the definition's paths under `strategy`.
+        reason: counted.issues
+          .map((i) => `${i.path ? `strategy.${i.path}` : "strategy"}: ${i.message}`)
+          .join("; "),
       };
     case "none":
       return {

@@ -100,3 +100,43 @@ describe("validateRequest: the largest grids", () => {
     );
   });
 });
+
+describe("validateRequest: strategy definitions", () => {
+  const definition = {
+    parameters: { fast: { integer: true }, slow: { integer: true } },
+    constraints: [{ left: "fast", op: "<", right: "slow" }],
+    entry: {
+      long: {
+        crossesAbove: [
+          { sma: { period: { param: "fast" } } },
+          { sma: { period: { param: "slow" } } },
+        ],
+      },
+    },
+  };
+
+  it("counts a definition's grid under its constraints", () => {
+    const body = { strategy: definition, params: { fast: [5, 10, 30], slow: 20 }, data: DATA };
+    expect(validateRequest(body, CAP).combinations).toBe(2);
+  });
+
+  it("lists every problem under strategy, in the message and as issues", () => {
+    const strategy = { ...definition, entry: { long: { and: [{ "<": ["close", "x"] }] } } };
+    const error = refusal({ strategy, params: { fast: 5 }, data: DATA });
+    expect(error.message).toBe(
+      "the strategy definition is invalid: strategy.entry.long.and: needs at least 2 conditions",
+    );
+    expect(error.details).toEqual({
+      issues: [{ path: "strategy.entry.long.and", message: "needs at least 2 conditions" }],
+    });
+    const empty = refusal({ strategy: {}, params: { fast: 5 }, data: DATA });
+    expect((empty.details!.issues as { path: string }[]).map((i) => i.path)).toEqual([
+      "strategy.entry",
+    ]);
+  });
+
+  it("refuses a grid value that no use of the parameter accepts, at params", () => {
+    const error = refusal({ strategy: definition, params: { fast: 0, slow: 20 }, data: DATA });
+    expect(error.message).toMatch(/^params\.fast/);
+  });
+});

@@ -13,7 +13,8 @@ export interface ValidRequest {
 }
 
 /**
- * Validates `body`: every schema issue with its path, then the strategy, the grid against
+ * Validates `body`: every schema issue with its path, then the strategy (a built-in's name,
+ * or a definition the engine checks, every problem at `strategy.<path>`), the grid against
  * the strategy's parameters, and the cap on combinations. Throws {@link InvalidRequest}.
  */
 export function validateRequest(body: unknown, maxCombinations: number): ValidRequest {
@@ -42,6 +43,17 @@ function engineCheck(request: BacktestRequest, cap: number): number {
       );
     case "over":
       throw tooMany(`${counted.combinations} combinations`, cap);
+    case "definition": {
+      // The engine's paths are relative to the definition, which is `strategy` in a request.
+      const issues = counted.issues.map((i) => ({
+        path: i.path ? `strategy.${i.path}` : "strategy",
+        message: i.message,
+      }));
+      throw new InvalidRequest(
+        `the strategy definition is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+        issues,
+      );
+    }
     case "invalid": {
       // Engine messages start with the grid path ("grid.fast[2]: ..."): in a request that is params.
       const message = counted.message.replace(/^grid/, "params");

@@ -5,6 +5,7 @@ import {
   type ResultRow,
   SUMMARY_STATS,
   type SummaryStatName,
+  strategyName,
 } from "../../events/index.ts";
 import type {
   DeadLetter,
@@ -51,7 +52,8 @@ export class MemoryRunStore implements RunStore {
       runId: run.runId,
       source: run.source,
       status: "queued",
-      strategy: request.strategy,
+      // A definition's run goes by its name; the definition stays in `request`.
+      strategy: strategyName(request.strategy),
       label: request.label ?? null,
       request: structuredClone(request),
       combinations: run.combinations,
@@ -304,7 +306,7 @@ function describeRejected(request: unknown): Pick<RunRecord, "strategy" | "label
   const r: Record<string, unknown> =
     typeof request === "object" && request !== null ? { ...request } : {};
   return {
-    strategy: typeof r.strategy === "string" ? r.strategy : "",
+    strategy: strategyName(r.strategy),
     label: typeof r.label === "string" ? r.label : null,
     sort: SUMMARY_STATS.find((s) => s === r.sort) ?? "sharpeRatio",
   };

@@ -160,11 +160,27 @@ const brokerOutbox: Migration = {
   },
 };
 
+/**
+ * A run's strategy definition as the JSON text that came (issue 13), beside `request`. jsonb
+ * sorts an object's keys, and a definition's order is meaning: a named series may use only
+ * the series above it, and parameters enumerate a grid in the order they are declared, so a
+ * run resumed from jsonb would be another strategy. Null for a built-in's run.
+ */
+const runDefinition: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable("runs").addColumn("definition", "text").execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable("runs").dropColumn("definition").execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they apply. Never edit one that shipped. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_reaper_indexes": reaperIndexes,
   "0003_broker_outbox": brokerOutbox,
+  "0004_run_definition": runDefinition,
 };
 
 /**

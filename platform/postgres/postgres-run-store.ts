@@ -1,6 +1,6 @@
 // RunStore on Postgres or PGlite through kysely: each rule holds in one statement or transaction.
 import { type Kysely, sql } from "kysely";
-import { type FailureCode, SUMMARY_STATS } from "../../events/index.ts";
+import { type FailureCode, SUMMARY_STATS, strategyName } from "../../events/index.ts";
 import { escapeUnstorable } from "../../events/storable-text.ts";
 import type {
   DeadLetter,
@@ -18,7 +18,7 @@ import { type DatabaseOptions, openDatabase } from "./database.ts";
 import { migrate } from "./migrations.ts";
 import { PostgresBrokerOutbox } from "./postgres-broker-outbox.ts";
 import { recordShardPart } from "./record-shard-part.ts";
-import { describeRejected, iso, toRunRecord } from "./run-row.ts";
+import { definitionText, describeRejected, iso, toRunRecord } from "./run-row.ts";
 import { type Database, STAT_COLUMNS } from "./schema.ts";
 
 /**
@@ -60,9 +60,12 @@ export class PostgresRunStore implements RunStore {
         run_id: run.runId,
         source: run.source,
         status: "queued",
-        strategy: request.strategy,
+        // A definition's run goes by its name; the definition stays in `request`, and its
+        // text, in order, in `definition`.
+        strategy: strategyName(request.strategy),
         label: request.label ?? null,
         request: JSON.stringify(request),
+        definition: definitionText(request),
         combinations: run.combinations,
         shard_count: run.shardCount,
         sort: request.sort,
@@ -88,6 +91,7 @@ export class PostgresRunStore implements RunStore {
         status: "rejected",
         ...describeRejected(request),
         request: JSON.stringify(request ?? null),
+        definition: definitionText(request),
         combinations: 0,
         shard_count: 0,
         error: reason,

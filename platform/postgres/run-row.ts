@@ -1,6 +1,11 @@
 // Maps a runs row to the port's RunRecord, and a refused request to the columns it can fill.
 import type { Selectable } from "kysely";
-import { type FailureCode, SUMMARY_STATS, type SummaryStatName } from "../../events/index.ts";
+import {
+  type FailureCode,
+  SUMMARY_STATS,
+  type SummaryStatName,
+  strategyName,
+} from "../../events/index.ts";
 import type { RunRecord, RunStatus } from "../ports.ts";
 import type { RunsTable } from "./schema.ts";
 
@@ -17,10 +22,28 @@ export function describeRejected(request: unknown): RejectedFields {
     typeof request === "object" && request !== null ? { ...request } : {};
   const sort = SUMMARY_STATS.find((s) => s === r.sort) ?? "sharpeRatio";
   return {
-    strategy: typeof r.strategy === "string" ? r.strategy : "",
+    strategy: strategyName(r.strategy),
     label: typeof r.label === "string" ? r.label : null,
     sort,
   };
+}
+
+/**
+ * The strategy definition of `request` as JSON text, or null when its strategy is a name (or
+ * it has none, as a refused request may). Kept as text because jsonb sorts keys, and a
+ * definition's order is meaning (series refer only to those above them).
+ */
+export function definitionText(request: unknown): string | null {
+  const strategy = (request as { strategy?: unknown } | null)?.strategy;
+  const isObject = typeof strategy === "object" && strategy !== null && !Array.isArray(strategy);
+  return isObject ? JSON.stringify(strategy) : null;
+}
+
+/** The stored request, with its definition as it came, keys in order, when it had one. */
+function requestOf(row: Selectable<RunsTable>): unknown {
+  const { request, definition } = row;
+  if (definition === null || typeof request !== "object" || request === null) return request;
+  return { ...request, strategy: JSON.parse(definition) };
 }
 
 /** An ISO-8601 string for a timestamptz, whichever form the driver returned. */
@@ -36,7 +59,7 @@ export function toRunRecord(row: Selectable<RunsTable>): RunRecord {
     status: row.status as RunStatus,
     strategy: row.strategy,
     label: row.label,
-    request: row.request,
+    request: requestOf(row),
     combinations: row.combinations,
     shardCount: row.shard_count,
     sort: row.sort as SummaryStatName,

@@ -30,6 +30,11 @@ export interface RunsTable {
    * not count a few hundred thousand rows per run.
    */
   rows_recorded: Generated<number>;
+  /**
+   * The request's strategy definition as the JSON text that came, keys in their order (jsonb
+   * would sort them); null for a built-in's run. It replaces `request.strategy` when read.
+   */
+  definition: string | null;
 }
 
 export interface ShardsTable {

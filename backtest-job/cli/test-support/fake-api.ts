@@ -8,6 +8,8 @@ export interface FakeRequest {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly authorization: string | undefined;
+  /** The request's body as text ("" for none). */
+  readonly body: string;
 }
 
 /** The fake's answer: a status and a JSON body, or raw text for a body that is not JSON. */
@@ -27,13 +29,16 @@ export interface FakeApi {
 /** Serves `answer(request)` on 127.0.0.1 and a port the OS picks. */
 export async function fakeApi(answer: (request: FakeRequest) => FakeAnswer): Promise<FakeApi> {
   const requests: FakeRequest[] = [];
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = {
       method: req.method ?? "GET",
       path: url.pathname,
       query: url.searchParams,
       authorization: req.headers.authorization,
+      body: Buffer.concat(chunks).toString("utf8"),
     };
     requests.push(request);
     const { status = 200, json, text } = answer(request);

@@ -80,6 +80,11 @@ describe("parseDefinition", () => {
   it.each([
     ["not an object", "x", [": Invalid input: expected object, received string"]],
     ["an array", [SMA], [": Invalid input: expected object, received array"]],
+    [
+      "a parameter name that is not an identifier",
+      { ...SMA, parameters: { ...SMA.parameters, "9x": {} } },
+      ["parameters.9x: names are letters, digits and _, 1 to 32, not a digit first"],
+    ],
     ["an unknown top-level key", { ...SMA, extra: 1 }, [': unknown key "extra"']],
     ["no entry rule", { ...SMA, entry: {} }, ["entry: give long, short or both"]],
     ["an unknown condition", withLong({ lt: ["close", 1] }), ['entry.long: unknown key "lt"']],

@@ -117,6 +117,11 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[], out
         continue;
       }
     }
+    if (issue.code === "invalid_key" && issue.issues.length > 0) {
+      // A record's key that fails its own schema: say why, not only "Invalid key in record".
+      flatten(issue.issues, path, out);
+      continue;
+    }
     const message =
       issue.code === "unrecognized_keys"
         ? `unknown ${issue.keys.length > 1 ? "keys" : "key"} ${issue.keys.map((k) => `"${k}"`).join(", ")}`

@@ -6,17 +6,45 @@ import { period, type Strategy } from "../strategy.ts";
 
 type P = { period: number; stdDev: number };
 
+const description =
+  "Computes Bollinger Bands over `period` closes: the simple average plus and minus " +
+  "`stdDev` population standard deviations. When a bar closes below the lower band it goes " +
+  "long, expecting a return to the mean; when it closes above the upper band it goes short " +
+  "(in long-only mode it closes the long). Inside the bands it holds. The strategy starts " +
+  "the bar after the bands are defined, at bar period.";
+
 /** Long when the close is below the lower band, short (or flat) when above the upper one. */
 export const bollingerReversion: Strategy<P> = {
   name: "bollinger-reversion",
-  description:
-    "Computes Bollinger Bands over `period` closes: the simple average plus and minus " +
-    "`stdDev` population standard deviations. When a bar closes below the lower band it goes " +
-    "long, expecting a return to the mean; when it closes above the upper band it goes short " +
-    "(in long-only mode it closes the long). Inside the bands it holds. The strategy starts " +
-    "the bar after the bands are defined, at bar period.",
+  description,
   shape: z.object({ period: period(2), stdDev: z.number().gt(0).max(10) }),
   constraints: [],
+  definition: {
+    name: "bollinger-reversion",
+    description,
+    parameters: {
+      period: { integer: true, min: 2, max: 10_000 },
+      stdDev: { min: 0, minExclusive: true, max: 10 },
+    },
+    entry: {
+      long: {
+        "<": [
+          "close",
+          {
+            bollinger: { period: { param: "period" }, stdDev: { param: "stdDev" }, band: "lower" },
+          },
+        ],
+      },
+      short: {
+        ">": [
+          "close",
+          {
+            bollinger: { period: { param: "period" }, stdDev: { param: "stdDev" }, band: "upper" },
+          },
+        ],
+      },
+    },
+  },
   signals(ind, p, out) {
     const bands = ind.bollinger(p.period, p.stdDev);
     const close = ind.bars.close;

@@ -37,17 +37,44 @@ function lookaheadOf(ind: IndicatorCache): Lookahead {
   return memo;
 }
 
+const description =
+  "Computes the MACD line, EMA(fast) minus EMA(slow) of the close, and its signal line, " +
+  "the EMA of the MACD line with span `signal`. Goes long when the MACD line crosses over " +
+  "the signal line and short when it crosses under (in long-only mode the cross under " +
+  "closes the long). The strategy starts the bar after the signal line is defined, at " +
+  "bar slow + signal - 1.";
+
 /** Long when MACD crosses over its signal line; short (or flat in long-only) on the reverse. */
 export const macdCrossover: Strategy<P> = {
   name: "macd-crossover",
-  description:
-    "Computes the MACD line, EMA(fast) minus EMA(slow) of the close, and its signal line, " +
-    "the EMA of the MACD line with span `signal`. Goes long when the MACD line crosses over " +
-    "the signal line and short when it crosses under (in long-only mode the cross under " +
-    "closes the long). The strategy starts the bar after the signal line is defined, at " +
-    "bar slow + signal - 1.",
+  description,
   shape: z.object({ fast: period(1), slow: period(2), signal: period(1) }),
   constraints: [lessThan<P>("fast", "slow")],
+  definition: {
+    name: "macd-crossover",
+    description,
+    parameters: {
+      fast: { integer: true, min: 1, max: 10_000 },
+      slow: { integer: true, min: 2, max: 10_000 },
+      signal: { integer: true, min: 1, max: 10_000 },
+    },
+    constraints: [{ left: "fast", op: "<", right: "slow" }],
+    series: {
+      macd: { macd: { fast: { param: "fast" }, slow: { param: "slow" }, line: "macd" } },
+      signalLine: {
+        macd: {
+          fast: { param: "fast" },
+          slow: { param: "slow" },
+          signal: { param: "signal" },
+          line: "signal",
+        },
+      },
+    },
+    entry: {
+      long: { crossesAbove: ["macd", "signalLine"] },
+      short: { crossesBelow: ["macd", "signalLine"] },
+    },
+  },
   signals(ind, p, out) {
     const memo = lookaheadOf(ind);
     const sameLine = memo.fast === p.fast && memo.slow === p.slow;

@@ -75,6 +75,8 @@ describe("the dashboard's files", () => {
         "dashboard/api.js",
         "dashboard/app.js",
         "dashboard/charts.js",
+        "dashboard/definition-section.js",
+        "dashboard/definition-text.js",
         "dashboard/run-page.js",
         "dashboard/style.css",
         "dashboard/ui.js",

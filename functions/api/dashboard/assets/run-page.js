@@ -1,6 +1,7 @@
-// A run's page: its state, its error, and once it succeeded its best combination, charts and rows.
+// A run's page: its state, error and strategy definition, and once it succeeded its best combination, charts and rows.
 import { api, liveRuns } from "./api.js";
 import { drawdownChart, equityChart, heatmap } from "./charts.js";
+import { definitionSection } from "./definition-section.js";
 import {
   dataCell,
   formatDate,
@@ -377,9 +378,12 @@ export async function runPage(main, runId, view) {
       ),
     );
   }
+  // Runs stored before definitions were kept have none.
+  const definition = run.definition ? definitionSection(run) : null;
   const best = run.best;
   if (!best) {
     if (run.status === "succeeded") parts.push(h("p", {}, "The run evaluated no combination."));
+    if (definition) parts.push(definition);
     main.replaceChildren(...parts);
     return;
   }
@@ -387,7 +391,9 @@ export async function runPage(main, runId, view) {
   const charts = chartsSection(best, view);
   const results = resultsSection(run, paramNames, view);
   const map = heatmapSection(run, paramNames);
-  parts.push(bestSummary(best), charts.node, results.node, map.node, tradesSection(best));
+  parts.push(bestSummary(best));
+  if (definition) parts.push(definition);
+  parts.push(charts.node, results.node, map.node, tradesSection(best));
   main.replaceChildren(...parts);
   charts.draw();
   await Promise.all([results.load(), map.load()]);
